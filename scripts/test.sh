@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: installs the Debian packages and tools the end-to-end tests drive (a no-op when present), then
+# runs unit, protocol and end-to-end tests with Node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+npx tsc --noEmit
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

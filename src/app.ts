@@ -1,0 +1,82 @@
+import { resolve, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { BerthConfig } from './config/config-schema.js';
+import { buildServer } from './http/build-server.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import { openSqliteMetadataStore } from './metadata/open-sqlite.js';
+import { BlobService } from './registry/blob-service.js';
+import { ListingService } from './registry/listing-service.js';
+import { ManifestService } from './registry/manifest-service.js';
+import { UploadService } from './registry/upload-service.js';
+import { UploadSweeper } from './registry/upload-sweeper.js';
+import { FilesystemBlobStore } from './storage/filesystem/filesystem-blob-store.js';
+
+export interface Berth {
+  readonly server: FastifyInstance;
+  readonly config: Readonly<BerthConfig>;
+  readonly log: Logger;
+  /** Starts listening; resolves to the address actually bound (port 0 picks a free one). */
+  listen(): Promise<{ host: string; port: number }>;
+  /** Lets in-flight requests finish (up to the grace period), then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the one place that reads configuration and constructs backends and services. Everything
+ * else receives what it needs.
+ */
+export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): Promise<Berth> {
+  const logger = log ?? pino({ level: config.log.level, base: { service: 'berth' } });
+  const dataDir = resolve(config.dataDir);
+
+  const store = new FilesystemBlobStore(join(dataDir, 'storage'));
+  await store.init();
+  const metadata: MetadataStore = await openSqliteMetadataStore(join(dataDir, 'berth.db'));
+
+  const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
+  const services = {
+    blobs: new BlobService(store, metadata, config.delete.enabled),
+    uploads,
+    manifests: new ManifestService(metadata, config.limits.manifestMaxBytes, config.delete.enabled),
+    listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
+  };
+  const sweeper = new UploadSweeper(uploads, config.uploads.expireAfterSeconds * 1000,
+    config.uploads.sweepIntervalSeconds * 1000, logger.child({ component: 'upload-sweeper' }));
+  await sweeper.start();
+
+  const server = buildServer(services, {
+    log: logger,
+    tls: config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : undefined,
+  });
+
+  return {
+    server,
+    config,
+    log: logger,
+    async listen() {
+      const { host, port } = splitListen(config.listen);
+      await server.listen({ host, port });
+      const address = server.server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      logger.info({ host, port: bound, dataDir, tls: Boolean(config.tls.cert) }, 'berth listening');
+      return { host, port: bound };
+    },
+    async close() {
+      const grace = setTimeout(() => server.server.closeAllConnections?.(), config.shutdownGraceSeconds * 1000);
+      grace.unref();
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(grace);
+        await sweeper.stop();
+        await metadata.close();
+      }
+    },
+  };
+}
+
+function splitListen(listen: string): { host: string; port: number } {
+  const separator = listen.lastIndexOf(':');
+  return { host: listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(separator + 1)) };
+}

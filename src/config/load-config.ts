@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configSchema, type BerthConfig } from './config-schema.js';
+
+/** A configuration problem, worded for the person who wrote the configuration. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Environment variables and the config keys they set. Numbers and booleans are converted before validation. */
+const environmentKeys: Record<string, string> = {
+  BERTH_LISTEN: 'listen',
+  BERTH_DATA_DIR: 'dataDir',
+  BERTH_TLS_CERT: 'tls.cert',
+  BERTH_TLS_KEY: 'tls.key',
+  BERTH_LOG_LEVEL: 'log.level',
+  BERTH_MANIFEST_MAX_BYTES: 'limits.manifestMaxBytes',
+  BERTH_BLOB_MAX_BYTES: 'limits.blobMaxBytes',
+  BERTH_UPLOAD_EXPIRE_SECONDS: 'uploads.expireAfterSeconds',
+  BERTH_UPLOAD_SWEEP_SECONDS: 'uploads.sweepIntervalSeconds',
+  BERTH_DELETE_ENABLED: 'delete.enabled',
+};
+
+export interface ConfigSources {
+  /** Path of a YAML file; its keys are the schema's keys. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, as dotted keys; they win over the environment, which wins over the file. */
+  overrides?: Record<string, unknown>;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Readonly<BerthConfig> {
+  const merged: Record<string, unknown> = sources.file ? readConfigFile(sources.file) : {};
+  const env = sources.env ?? {};
+  for (const [variable, key] of Object.entries(environmentKeys)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') setDotted(merged, key, coerce(value));
+  }
+  for (const [key, value] of Object.entries(sources.overrides ?? {})) {
+    if (value !== undefined) setDotted(merged, key, value);
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(top level)';
+      const envName = Object.entries(environmentKeys).find(([, k]) => k === key)?.[0];
+      return `  ${key}: ${issue.message}${envName ? ` (also settable as ${envName})` : ''}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return deepFreeze(result.data);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of keys`);
+  return parsed as Record<string, unknown>;
+}
+
+function coerce(value: string): unknown {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function setDotted(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { RegistryError } from '../errors/registry-error.js';
+import { handleError } from './error-handler.js';
+import { registerV2Routes, type RegistryServices } from './v2-routes.js';
+
+export interface ServerOptions {
+  readonly log: Logger;
+  readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+}
+
+/** Builds the HTTP server: Fastify translating the distribution API to registry calls and back. */
+export function buildServer(services: RegistryServices, options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.log,
+    // One access line per request is written by the onResponse hook below, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Blob uploads can take long; the registry's own session expiry bounds abandoned ones, not a socket timeout.
+    requestTimeout: 0,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ...(options.tls && {
+      https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) },
+    }),
+  }) as unknown as FastifyInstance;
+
+  // Bodies are streamed by the handlers themselves (blobs) or read with a limit (manifests): no parser buffers them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('docker-distribution-api-version', 'registry/2.0');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}`, undefined, {}, 404);
+  });
+  registerV2Routes(app, services);
+  return app;
+}

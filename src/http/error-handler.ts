@@ -1,0 +1,42 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCatalog } from '../errors/error-codes.js';
+import { RegistryError } from '../errors/registry-error.js';
+
+/**
+ * The one place errors become HTTP: a RegistryError answers its code's status with the spec's error body
+ * `{"errors":[{"code","message","detail"}]}` (no body on HEAD); anything else is logged with the request id and
+ * answered UNKNOWN without internals.
+ */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const registryError = toRegistryError(error, request);
+  if (registryError.code === 'UNKNOWN') {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.debug({ code: registryError.code, detail: registryError.detail }, 'request refused');
+  }
+  // A refusal sent before the body was read leaves bytes on the wire; closing the connection spares reading them.
+  if (!request.raw.complete) reply.header('connection', 'close');
+  reply.code(registryError.status).headers(registryError.headers);
+  if (request.method === 'HEAD') {
+    reply.send();
+    return;
+  }
+  reply.type('application/json').send({
+    errors: [{
+      code: registryError.code,
+      message: registryError.message,
+      detail: registryError.code === 'UNKNOWN' ? { requestId: request.id } : registryError.detail ?? null,
+    }],
+  });
+}
+
+function toRegistryError(error: FastifyError | Error, request: FastifyRequest): RegistryError {
+  if (error instanceof RegistryError) return error;
+  const fastifyError = error as FastifyError;
+  // Fastify's own client errors (malformed headers, bodies it refused) keep their 4xx status.
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const code = fastifyError.statusCode === 413 ? 'SIZE_INVALID' : 'UNSUPPORTED';
+    return new RegistryError(code, fastifyError.message, undefined, {}, fastifyError.statusCode);
+  }
+  return new RegistryError('UNKNOWN', errorCatalog.UNKNOWN.message, { requestId: request.id });
+}

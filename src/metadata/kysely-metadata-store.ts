@@ -1,0 +1,224 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './database-schema.js';
+import type { MetadataStore, NewManifest, Referrer, StoredManifest, UploadSession } from './metadata-store.js';
+
+/**
+ * The metadata store over Kysely: one implementation for every SQL dialect Berth supports. Only this folder
+ * imports Kysely.
+ */
+export class KyselyMetadataStore implements MetadataStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async linkedBlob(repository: string, digest: string): Promise<{ size: number } | undefined> {
+    const row = await this.#db.selectFrom('repository_blobs as rb')
+      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+      .select('b.size')
+      .where('rb.repository', '=', repository)
+      .where('rb.digest', '=', digest)
+      .executeTakeFirst();
+    return row ? { size: Number(row.size) } : undefined;
+  }
+
+  async linkedBlobSizes(repository: string, digests: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    if (digests.length === 0) return sizes;
+    const rows = await this.#db.selectFrom('repository_blobs as rb')
+      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+      .select(['b.digest', 'b.size'])
+      .where('rb.repository', '=', repository)
+      .where('rb.digest', 'in', [...new Set(digests)])
+      .execute();
+    for (const row of rows) sizes.set(row.digest, Number(row.size));
+    return sizes;
+  }
+
+  async repositoriesWithBlob(digest: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('repository_blobs').select('repository')
+      .where('digest', '=', digest).orderBy('repository').limit(limit).execute();
+    return rows.map((row) => row.repository);
+  }
+
+  async linkBlob(repository: string, digest: string, size: number): Promise<void> {
+    const now = Date.now();
+    await this.#db.transaction().execute(async (trx) => {
+      await ensureRepository(trx, repository, now);
+      await trx.insertInto('blobs').values({ digest, size, created_at: now })
+        .onConflict((oc) => oc.column('digest').doNothing()).execute();
+      await trx.insertInto('repository_blobs').values({ repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+    });
+  }
+
+  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('repository_blobs')
+      .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async linkedManifests(repository: string, digests: readonly string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.#db.selectFrom('repository_manifests').select('digest')
+      .where('repository', '=', repository).where('digest', 'in', [...new Set(digests)]).execute();
+    return new Set(rows.map((row) => row.digest));
+  }
+
+  async putManifest(manifest: NewManifest): Promise<void> {
+    const { repository, digest, now } = manifest;
+    await this.#db.transaction().execute(async (trx) => {
+      await ensureRepository(trx, repository, now);
+      const inserted = await trx.insertInto('manifests').values({
+        digest,
+        media_type: manifest.mediaType,
+        size: manifest.content.length,
+        content: manifest.content,
+        artifact_type: manifest.artifactType ?? null,
+        subject_digest: manifest.subjectDigest ?? null,
+        annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
+        created_at: now,
+      }).onConflict((oc) => oc.column('digest').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 && manifest.references.length > 0) {
+        await trx.insertInto('manifest_references')
+          .values(manifest.references.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
+          .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
+      }
+      await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      if (manifest.tag !== undefined) {
+        await trx.insertInto('tags').values({ repository, name: manifest.tag, digest, updated_at: now })
+          .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now })).execute();
+      }
+      await trx.insertInto('events').values({
+        type: 'manifest.pushed', repository, digest, tag: manifest.tag ?? null, created_at: now,
+      }).execute();
+    });
+  }
+
+  async manifestByDigest(repository: string, digest: string): Promise<StoredManifest | undefined> {
+    const row = await this.#db.selectFrom('repository_manifests as rm')
+      .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+      .select(['m.digest', 'm.media_type', 'm.size', 'm.content'])
+      .where('rm.repository', '=', repository).where('rm.digest', '=', digest)
+      .executeTakeFirst();
+    return row ? toStoredManifest(row) : undefined;
+  }
+
+  async manifestByTag(repository: string, tag: string): Promise<StoredManifest | undefined> {
+    const row = await this.#db.selectFrom('tags as t')
+      .innerJoin('manifests as m', 'm.digest', 't.digest')
+      .select(['m.digest', 'm.media_type', 'm.size', 'm.content'])
+      .where('t.repository', '=', repository).where('t.name', '=', tag)
+      .executeTakeFirst();
+    return row ? toStoredManifest(row) : undefined;
+  }
+
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const removed = await trx.deleteFrom('repository_manifests')
+        .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+      if (Number(removed.numDeletedRows) === 0) return false;
+      await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
+      await trx.insertInto('events').values({
+        type: 'manifest.deleted', repository, digest, tag: null, created_at: Date.now(),
+      }).execute();
+      return true;
+    });
+  }
+
+  async deleteTag(repository: string, tag: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag)
+        .returning('digest').executeTakeFirst();
+      if (!row) return false;
+      await trx.insertInto('events').values({
+        type: 'tag.deleted', repository, digest: row.digest, tag, created_at: Date.now(),
+      }).execute();
+      return true;
+    });
+  }
+
+  async referrers(repository: string, digest: string, artifactType?: string): Promise<Referrer[]> {
+    let query = this.#db.selectFrom('repository_manifests as rm')
+      .innerJoin('manifests as m', 'm.digest', 'rm.digest')
+      .select(['m.digest', 'm.media_type', 'm.size', 'm.artifact_type', 'm.annotations'])
+      .where('rm.repository', '=', repository).where('m.subject_digest', '=', digest);
+    if (artifactType !== undefined) query = query.where('m.artifact_type', '=', artifactType);
+    const rows = await query.orderBy('m.digest').execute();
+    return rows.map((row) => ({
+      digest: row.digest,
+      mediaType: row.media_type,
+      size: Number(row.size),
+      artifactType: row.artifact_type ?? undefined,
+      annotations: row.annotations ? JSON.parse(row.annotations) as Record<string, string> : undefined,
+    }));
+  }
+
+  async repositoryExists(repository: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async listTags(repository: string, after: string | undefined, limit: number): Promise<string[]> {
+    let query = this.#db.selectFrom('tags').select('name').where('repository', '=', repository);
+    if (after !== undefined) query = query.where('name', '>', after);
+    const rows = await query.orderBy('name').limit(limit).execute();
+    return rows.map((row) => row.name);
+  }
+
+  async listRepositories(after: string | undefined, limit: number): Promise<string[]> {
+    let query = this.#db.selectFrom('repositories').select('name');
+    if (after !== undefined) query = query.where('name', '>', after);
+    const rows = await query.orderBy('name').limit(limit).execute();
+    return rows.map((row) => row.name);
+  }
+
+  async createUploadSession(id: string, repository: string, now: number): Promise<void> {
+    await this.#db.insertInto('upload_sessions').values({ id, repository, created_at: now, updated_at: now }).execute();
+  }
+
+  async uploadSession(id: string): Promise<UploadSession | undefined> {
+    const row = await this.#db.selectFrom('upload_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row
+      ? { id: row.id, repository: row.repository, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
+      : undefined;
+  }
+
+  async touchUploadSession(id: string, now: number): Promise<void> {
+    await this.#db.updateTable('upload_sessions').set({ updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async deleteUploadSession(id: string): Promise<void> {
+    await this.#db.deleteFrom('upload_sessions').where('id', '=', id).execute();
+  }
+
+  async staleUploadSessions(before: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('upload_sessions').select('id').where('updated_at', '<', before).execute();
+    return rows.map((row) => row.id);
+  }
+
+  async existingUploadSessions(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    // Chunked so the statement stays under every dialect's bound-parameter limit.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#db.selectFrom('upload_sessions').select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy();
+  }
+}
+
+async function ensureRepository(trx: Transaction<Database>, name: string, now: number): Promise<void> {
+  await trx.insertInto('repositories').values({ name, created_at: now })
+    .onConflict((oc) => oc.column('name').doNothing()).execute();
+}
+
+function toStoredManifest(row: { digest: string; media_type: string; size: number; content: Buffer }): StoredManifest {
+  return { digest: row.digest, mediaType: row.media_type, size: Number(row.size), content: row.content };
+}

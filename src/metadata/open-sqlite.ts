@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from './database-schema.js';
+import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { migrateToLatest } from './migrate.js';
+
+/**
+ * Opens the embedded metadata store: SQLite in WAL mode, so readers never wait for the writer and several processes
+ * may share the file. synchronous=NORMAL keeps every commit atomic and survives a process crash; after a power loss
+ * the newest commits may be missing but never half-applied, and blob bytes are always durable before the commit that
+ * names them, so the worst case is an unreferenced blob for the sweeper.
+ */
+export async function openSqliteMetadataStore(path: string): Promise<KyselyMetadataStore> {
+  mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db);
+  return new KyselyMetadataStore(db);
+}

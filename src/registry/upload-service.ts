@@ -1,0 +1,294 @@
+import type { Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from '../errors/backend-errors.js';
+import { RegistryError } from '../errors/registry-error.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { createHasher, type ParsedDigest } from '../oci/digest.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { checkedBody } from './checked-body.js';
+import { assertName, requireDigest } from './validate.js';
+
+export interface UploadLimits {
+  /** Largest blob accepted; 0 for no limit. */
+  readonly blobMaxBytes: number;
+}
+
+export interface ChunkRequest {
+  readonly body: AsyncIterable<Buffer> | undefined;
+  /** The Content-Range header of a chunked PATCH, "start-end" (inclusive). */
+  readonly contentRange: string | undefined;
+  readonly contentLength: number | undefined;
+}
+
+/** Hash state of a session kept between its chunks, so each byte is hashed once however many requests carry it. */
+interface LiveHash {
+  hash: Hash;
+  offset: number;
+}
+
+/**
+ * Blob uploads: monolithic, POST-then-PUT, streamed and chunked PATCHes, status, cancel and cross-repository mounts.
+ * Bytes are hashed as they stream into the upload area; the blob becomes visible only after its digest is verified,
+ * its bytes are durable under their content address, and the metadata transaction that links it has committed.
+ * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
+ */
+export class UploadService {
+  readonly #liveHashes = new Map<string, LiveHash>();
+  readonly #busy = new Set<string>();
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly metadata: MetadataStore,
+    private readonly limits: UploadLimits,
+  ) {}
+
+  /** Opens an upload session; the client sends the bytes to it next. */
+  async start(repository: string): Promise<string> {
+    assertName(repository);
+    const id = randomUUID();
+    await this.store.createUpload(id);
+    await this.metadata.createUploadSession(id, repository, Date.now());
+    return id;
+  }
+
+  /** Monolithic upload (POST with ?digest=): the whole blob in one request. */
+  async uploadWhole(repository: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
+    assertName(repository);
+    const digest = requireDigest(digestValue);
+    this.#refuseOversized(chunk.contentLength);
+    const id = randomUUID();
+    await this.store.createUpload(id);
+    try {
+      const hash = createHasher(digest.algorithm);
+      const size = await this.store.appendUpload(id, 0, checkedBody(chunk.body ?? emptyBody(), {
+        hasher: hash, exactBytes: chunk.contentLength, maxBytes: this.#maxBytes(),
+      }));
+      await this.#commit(repository, id, digest, hash, size);
+      return digest.value;
+    } catch (error) {
+      await this.store.deleteUpload(id);
+      throw error;
+    }
+  }
+
+  /**
+   * Cross-repository mount. Links the blob when a repository the caller may read (`from`, or any when absent) has
+   * it, and answers true; otherwise false, and the caller opens a normal session.
+   */
+  async mount(repository: string, digestValue: string, from: string | undefined,
+    mayRead: (repository: string) => boolean): Promise<boolean> {
+    assertName(repository);
+    const digest = requireDigest(digestValue, 'mount').value;
+    if (from !== undefined) {
+      assertName(from);
+      if (!mayRead(from)) return false;
+      const source = await this.metadata.linkedBlob(from, digest);
+      if (!source) return false;
+      await this.metadata.linkBlob(repository, digest, source.size);
+      return true;
+    }
+    const holders = await this.metadata.repositoriesWithBlob(digest, 100);
+    const readable = holders.find(mayRead);
+    if (readable === undefined) return false;
+    const source = await this.metadata.linkedBlob(readable, digest);
+    if (!source) return false;
+    await this.metadata.linkBlob(repository, digest, source.size);
+    return true;
+  }
+
+  /** Bytes received so far by a session. */
+  async status(repository: string, id: string): Promise<number> {
+    await this.#session(repository, id);
+    return this.#size(id);
+  }
+
+  /** Appends a chunk (PATCH). A chunk must start where the upload ends; otherwise 416 with the current range. */
+  async append(repository: string, id: string, chunk: ChunkRequest): Promise<number> {
+    await this.#session(repository, id);
+    return this.#exclusive(id, async () => {
+      const offset = await this.#size(id);
+      await this.#appendChunk(id, offset, chunk);
+      await this.metadata.touchUploadSession(id, Date.now());
+      return this.#size(id);
+    });
+  }
+
+  /** Completes a session (PUT with ?digest=), with an optional last chunk in the body. */
+  async complete(repository: string, id: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
+    await this.#session(repository, id);
+    const digest = requireDigest(digestValue);
+    return this.#exclusive(id, async () => {
+      let size = await this.#size(id);
+      if (chunk.body !== undefined) size += await this.#appendChunk(id, size, chunk);
+      try {
+        await this.#commit(repository, id, digest, await this.#hashFor(id, size, digest), size);
+      } catch (error) {
+        // A digest mismatch ends the session: its bytes are not the content the client meant.
+        if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') await this.#discard(id);
+        throw error;
+      }
+      this.#liveHashes.delete(id);
+      return digest.value;
+    });
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    await this.#session(repository, id);
+    await this.#discard(id);
+  }
+
+  /** Removes sessions untouched since `before` with their bytes, and upload bytes that have no session at all. */
+  async sweep(before: number): Promise<number> {
+    let removed = 0;
+    for (const id of await this.metadata.staleUploadSessions(before)) {
+      if (this.#busy.has(id)) continue;
+      await this.#discard(id);
+      removed++;
+    }
+    const entries = await this.store.listUploads();
+    const open = await this.metadata.existingUploadSessions(entries.map((entry) => entry.id));
+    for (const entry of entries) {
+      // Upload areas of monolithic pushes have no session row while they stream; only old ones are orphans.
+      if (!open.has(entry.id) && !this.#busy.has(entry.id) && entry.modifiedAt.getTime() < before) {
+        await this.store.deleteUpload(entry.id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Removes every upload area without a session: after a crash, these are pushes that never finished. */
+  async removeOrphans(): Promise<number> {
+    const entries = await this.store.listUploads();
+    const open = await this.metadata.existingUploadSessions(entries.map((entry) => entry.id));
+    const orphans = entries.filter((entry) => !open.has(entry.id));
+    for (const entry of orphans) await this.store.deleteUpload(entry.id);
+    return orphans.length;
+  }
+
+  async #appendChunk(id: string, offset: number, chunk: ChunkRequest): Promise<number> {
+    const declared = parseContentRange(chunk.contentRange);
+    if (declared) {
+      if (declared.start !== offset) {
+        throw new RegistryError('RANGE_INVALID',
+          `chunk starts at byte ${declared.start} but the upload holds ${offset} bytes: send the chunk that starts at ${offset}`,
+          { offset }, { range: `0-${Math.max(offset - 1, 0)}` });
+      }
+      if (chunk.contentLength !== undefined && chunk.contentLength !== declared.end - declared.start + 1) {
+        throw new RegistryError('SIZE_INVALID',
+          `Content-Length ${chunk.contentLength} does not match Content-Range ${chunk.contentRange}: send matching headers`);
+      }
+    } else if (chunk.contentRange !== undefined && chunk.contentRange !== '') {
+      throw new RegistryError('RANGE_INVALID', `Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`,
+        { offset }, { range: `0-${Math.max(offset - 1, 0)}` });
+    }
+    this.#refuseOversized(chunk.contentLength === undefined ? undefined : offset + chunk.contentLength);
+    const live = await this.#liveHash(id, offset);
+    const before = live.hash.copy();
+    try {
+      const written = await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
+        hasher: live.hash,
+        exactBytes: declared ? declared.end - declared.start + 1 : chunk.contentLength,
+        maxBytes: this.#maxBytes() - offset,
+      }));
+      live.offset = offset + written;
+      return written;
+    } catch (error) {
+      // The store cut the bytes back to `offset`; the hash goes back with them.
+      live.hash = before;
+      live.offset = offset;
+      throw error;
+    }
+  }
+
+  /** The running sha256 of a session, rebuilt from its bytes when this process has not seen them (a restart). */
+  async #liveHash(id: string, offset: number): Promise<LiveHash> {
+    const live = this.#liveHashes.get(id);
+    if (live && live.offset === offset) return live;
+    const rebuilt: LiveHash = { hash: await this.#hashStored(id, 'sha256'), offset };
+    this.#liveHashes.set(id, rebuilt);
+    return rebuilt;
+  }
+
+  /** The hash to check a completed session against: the running one, or a re-read for another algorithm. */
+  async #hashFor(id: string, size: number, digest: ParsedDigest): Promise<Hash> {
+    if (digest.algorithm === 'sha256') return (await this.#liveHash(id, size)).hash;
+    return this.#hashStored(id, digest.algorithm);
+  }
+
+  async #hashStored(id: string, algorithm: ParsedDigest['algorithm']): Promise<Hash> {
+    const hash = createHasher(algorithm);
+    for await (const chunk of await this.store.readUpload(id)) hash.update(chunk as Buffer);
+    return hash;
+  }
+
+  async #commit(repository: string, id: string, digest: ParsedDigest, hash: Hash, size: number): Promise<void> {
+    // A copy is finalised, so a failed commit leaves the running hash usable for a retry.
+    const actual = `${digest.algorithm}:${hash.copy().digest('hex')}`;
+    if (actual !== digest.value) {
+      throw new RegistryError('DIGEST_INVALID',
+        `the uploaded content has digest ${actual}, not ${digest.value}: re-send the content with its correct digest`,
+        { expected: digest.value, actual });
+    }
+    await this.store.commitUpload(id, digest.value);
+    await this.metadata.linkBlob(repository, digest.value, size);
+    await this.metadata.deleteUploadSession(id);
+  }
+
+  async #discard(id: string): Promise<void> {
+    this.#liveHashes.delete(id);
+    await this.store.deleteUpload(id);
+    await this.metadata.deleteUploadSession(id);
+  }
+
+  async #session(repository: string, id: string): Promise<void> {
+    assertName(repository);
+    const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await this.metadata.uploadSession(id) : undefined;
+    if (!session || session.repository !== repository) {
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { repository, upload: id.slice(0, 100) });
+    }
+  }
+
+  async #size(id: string): Promise<number> {
+    try {
+      return await this.store.uploadSize(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { upload: id });
+      throw error;
+    }
+  }
+
+  async #exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    if (this.#busy.has(id)) {
+      throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload: wait for it to finish, then check the upload status');
+    }
+    this.#busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.#busy.delete(id);
+    }
+  }
+
+  #maxBytes(): number {
+    return this.limits.blobMaxBytes > 0 ? this.limits.blobMaxBytes : Infinity;
+  }
+
+  /** Refuses, before reading a byte, a body whose declared size already passes the blob limit. */
+  #refuseOversized(total: number | undefined): void {
+    if (total !== undefined && total > this.#maxBytes()) {
+      throw RegistryError.tooLarge(`blob is larger than this registry's limit of ${this.limits.blobMaxBytes} bytes`, this.limits.blobMaxBytes);
+    }
+  }
+}
+
+function parseContentRange(header: string | undefined): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:bytes[ =])?(\d+)-(\d+)(?:\/(?:\d+|\*))?$/.exec(header.trim());
+  if (!match) return undefined;
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  return end >= start ? { start, end } : undefined;
+}
+
+async function* emptyBody(): AsyncGenerator<Buffer> {}
