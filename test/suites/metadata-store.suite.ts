@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { MetadataStore, NewManifest } from '../../src/metadata/metadata-store.js';
+
+/** What a backend under test provides: a fresh, empty store per test, and its disposal. */
+export interface MetadataStoreHarness {
+  create(): Promise<MetadataStore>;
+  dispose?(store: MetadataStore): Promise<void>;
+}
+
+const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+function manifest(overrides: Partial<NewManifest> = {}): NewManifest {
+  return {
+    repository: 'team/app',
+    digest: digest(100),
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    content: Buffer.from('{"schemaVersion":2}'),
+    artifactType: undefined,
+    subjectDigest: undefined,
+    annotations: undefined,
+    references: [{ digest: digest(1), kind: 'blob' }],
+    tag: 'v1',
+    now: 1_000,
+    ...overrides,
+  };
+}
+
+/**
+ * The behaviour every metadata store must show (the contract in src/metadata/metadata-store.ts). Each backend runs
+ * it with a few lines; each test gets a fresh store.
+ */
+export function metadataStoreSuite(name: string, harness: MetadataStoreHarness): void {
+  describe(`metadata store contract: ${name}`, () => {
+    let store: MetadataStore;
+    beforeEach(async () => { store = await harness.create(); });
+    afterEach(async () => { await (harness.dispose ? harness.dispose(store) : store.close()); });
+
+    it('links a blob to a repository only', async () => {
+      await store.linkBlob('team/app', digest(1), 42);
+      assert.deepEqual(await store.linkedBlob('team/app', digest(1)), { size: 42 });
+      assert.equal(await store.linkedBlob('team/other', digest(1)), undefined);
+      assert.ok(await store.repositoryExists('team/app'));
+      assert.ok(!(await store.repositoryExists('team/other')));
+    });
+
+    it('links the same blob to several repositories and lists them', async () => {
+      await store.linkBlob('b', digest(1), 7);
+      await store.linkBlob('a', digest(1), 7);
+      await store.linkBlob('a', digest(1), 7);
+      assert.deepEqual(await store.repositoriesWithBlob(digest(1), 10), ['a', 'b']);
+      assert.deepEqual(await store.repositoriesWithBlob(digest(1), 1), ['a']);
+    });
+
+    it('answers sizes of linked blobs in one call', async () => {
+      await store.linkBlob('r', digest(1), 1);
+      await store.linkBlob('r', digest(2), 2);
+      const sizes = await store.linkedBlobSizes('r', [digest(1), digest(2), digest(3), digest(1)]);
+      assert.deepEqual([...sizes].sort(), [[digest(1), 1], [digest(2), 2]]);
+      assert.equal((await store.linkedBlobSizes('r', [])).size, 0);
+    });
+
+    it('unlinks a blob from one repository, leaving the others', async () => {
+      await store.linkBlob('a', digest(1), 1);
+      await store.linkBlob('b', digest(1), 1);
+      assert.ok(await store.unlinkBlob('a', digest(1)));
+      assert.ok(!(await store.unlinkBlob('a', digest(1))));
+      assert.equal(await store.linkedBlob('a', digest(1)), undefined);
+      assert.deepEqual(await store.linkedBlob('b', digest(1)), { size: 1 });
+    });
+
+    it('stores a manifest with its tag, readable by tag and by digest', async () => {
+      await store.putManifest(manifest());
+      const byTag = await store.manifestByTag('team/app', 'v1');
+      const byDigest = await store.manifestByDigest('team/app', digest(100));
+      for (const found of [byTag, byDigest]) {
+        assert.ok(found);
+        assert.equal(found.digest, digest(100));
+        assert.equal(found.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+        assert.equal(found.size, 19);
+        assert.deepEqual(Buffer.from(found.content), Buffer.from('{"schemaVersion":2}'));
+      }
+      assert.equal(await store.manifestByDigest('team/other', digest(100)), undefined);
+      assert.deepEqual(await store.linkedManifests('team/app', [digest(100), digest(101)]), new Set([digest(100)]));
+    });
+
+    it('moves a tag to a newer manifest and keeps the old one by digest', async () => {
+      await store.putManifest(manifest());
+      await store.putManifest(manifest({ digest: digest(101), now: 2_000 }));
+      assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(101));
+      assert.ok(await store.manifestByDigest('team/app', digest(100)));
+    });
+
+    it('stores the same manifest in two repositories once, visible in each', async () => {
+      await store.putManifest(manifest());
+      await store.putManifest(manifest({ repository: 'team/copy', tag: 'latest' }));
+      assert.equal((await store.manifestByTag('team/copy', 'latest'))?.digest, digest(100));
+      assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(100));
+    });
+
+    it('deletes a tag only, or a manifest with all its tags', async () => {
+      await store.putManifest(manifest());
+      await store.putManifest(manifest({ tag: 'v2' }));
+      assert.ok(await store.deleteTag('team/app', 'v1'));
+      assert.ok(!(await store.deleteTag('team/app', 'v1')));
+      assert.equal(await store.manifestByTag('team/app', 'v1'), undefined);
+      assert.ok(await store.manifestByTag('team/app', 'v2'));
+      assert.ok(await store.deleteManifest('team/app', digest(100)));
+      assert.ok(!(await store.deleteManifest('team/app', digest(100))));
+      assert.equal(await store.manifestByTag('team/app', 'v2'), undefined);
+      assert.equal(await store.manifestByDigest('team/app', digest(100)), undefined);
+      assert.deepEqual(await store.listTags('team/app', undefined, 10), []);
+    });
+
+    it('lists referrers of a subject in one repository, filtered by artifact type', async () => {
+      await store.putManifest(manifest({ digest: digest(201), tag: undefined, subjectDigest: digest(100), artifactType: 'application/sbom', annotations: { a: 'b' } }));
+      await store.putManifest(manifest({ digest: digest(202), tag: undefined, subjectDigest: digest(100), artifactType: 'application/sig' }));
+      await store.putManifest(manifest({ repository: 'elsewhere', digest: digest(203), tag: undefined, subjectDigest: digest(100) }));
+      const all = await store.referrers('team/app', digest(100));
+      assert.deepEqual(all.map((r) => r.digest), [digest(201), digest(202)]);
+      assert.deepEqual(all[0]!.annotations, { a: 'b' });
+      assert.equal(all[0]!.artifactType, 'application/sbom');
+      const filtered = await store.referrers('team/app', digest(100), 'application/sig');
+      assert.deepEqual(filtered.map((r) => r.digest), [digest(202)]);
+      assert.deepEqual(await store.referrers('team/app', digest(999)), []);
+    });
+
+    it('pages tags and repositories in lexical order after a key', async () => {
+      for (const tag of ['b', 'a', 'c', 'B', '1']) await store.putManifest(manifest({ tag }));
+      assert.deepEqual(await store.listTags('team/app', undefined, 10), ['1', 'B', 'a', 'b', 'c']);
+      assert.deepEqual(await store.listTags('team/app', 'B', 2), ['a', 'b']);
+      assert.deepEqual(await store.listTags('team/app', 'c', 2), []);
+      await store.linkBlob('z/y', digest(1), 1);
+      await store.linkBlob('a/b', digest(1), 1);
+      assert.deepEqual(await store.listRepositories(undefined, 10), ['a/b', 'team/app', 'z/y']);
+      assert.deepEqual(await store.listRepositories('a/b', 1), ['team/app']);
+    });
+
+    it('keeps upload sessions, touches them and finds stale ones', async () => {
+      await store.createUploadSession('u1', 'team/app', 1_000);
+      await store.createUploadSession('u2', 'team/app', 1_000);
+      await store.touchUploadSession('u2', 5_000);
+      assert.deepEqual(await store.uploadSession('u1'), { id: 'u1', repository: 'team/app', createdAt: 1_000, updatedAt: 1_000 });
+      assert.deepEqual(await store.staleUploadSessions(2_000), ['u1']);
+      assert.deepEqual(await store.existingUploadSessions(['u1', 'u3']), new Set(['u1']));
+      await store.deleteUploadSession('u1');
+      assert.equal(await store.uploadSession('u1'), undefined);
+    });
+
+    it('treats each write as one transaction: a write that fails part-way leaves no trace', async () => {
+      // A manifest without content violates the schema after the repository row was already written in the same
+      // transaction; the whole write must roll back, repository included.
+      await assert.rejects(store.putManifest(manifest({ repository: 'half/written', content: null as unknown as Buffer })));
+      assert.ok(!(await store.repositoryExists('half/written')));
+      assert.equal(await store.manifestByTag('half/written', 'v1'), undefined);
+      // A duplicate write of a good manifest is harmless.
+      await store.putManifest(manifest());
+      await store.putManifest(manifest());
+      assert.deepEqual(await store.listTags('team/app', undefined, 10), ['v1']);
+    });
+  });
+}

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+describe('configuration', () => {
+  it('works with no configuration at all', () => {
+    const config = loadConfig();
+    assert.equal(config.listen, '127.0.0.1:5000');
+    assert.equal(config.dataDir, './berth-data');
+    assert.equal(config.limits.manifestMaxBytes, 4 * 1024 * 1024);
+    assert.equal(config.delete.enabled, true);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.limits));
+  });
+
+  it('layers file, environment and flags, flags winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = join(dir, 'berth.yaml');
+    writeFileSync(file, 'listen: 0.0.0.0:6000\ndataDir: /from/file\nlimits:\n  blobMaxBytes: 10\n');
+    const config = loadConfig({
+      file,
+      env: { BERTH_DATA_DIR: '/from/env', BERTH_DELETE_ENABLED: 'false', BERTH_LISTEN: '127.0.0.1:7000' },
+      overrides: { listen: '[::1]:8000' },
+    });
+    assert.equal(config.listen, '[::1]:8000');
+    assert.equal(config.dataDir, '/from/env');
+    assert.equal(config.limits.blobMaxBytes, 10);
+    assert.equal(config.delete.enabled, false);
+  });
+
+  it('names the bad key and how to set it', () => {
+    assert.throws(() => loadConfig({ env: { BERTH_LISTEN: 'nonsense' } }), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /listen: expected HOST:PORT/);
+      assert.match(error.message, /BERTH_LISTEN/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ overrides: { 'limits.manifestMaxBytes': -1 } }), /limits\.manifestMaxBytes/);
+  });
+
+  it('refuses unknown keys, so a typo is not silently ignored', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = join(dir, 'berth.yaml');
+    writeFileSync(file, 'limits:\n  manifestMaxByte: 10\n');
+    assert.throws(() => loadConfig({ file }), /limits: Unrecognized key\(s\) in object: 'manifestMaxByte'/);
+  });
+
+  it('refuses TLS with only one of certificate and key', () => {
+    assert.throws(() => loadConfig({ overrides: { 'tls.cert': '/c.pem' } }), /tls: set both tls.cert and tls.key/);
+  });
+
+  it('reports an unreadable or malformed file', () => {
+    assert.throws(() => loadConfig({ file: '/no/such/berth.yaml' }), /cannot read config file/);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'listen: [unclosed\n');
+    assert.throws(() => loadConfig({ file }), /not valid YAML/);
+  });
+});
