@@ -22,7 +22,7 @@ interface PushedImage {
 }
 
 async function pushBlob(url: string, repository: string, bytes: Buffer): Promise<void> {
-  const response = await fetch(`${url}/v2/${repository}/blobs/uploads/?digest=${sha256(bytes)}`, { method: 'POST', body: bytes });
+  const response = await fetch(`${url}/v2/${repository}/blobs/uploads/?digest=${sha256(bytes)}`, { method: 'POST', body: new Uint8Array(bytes) });
   if (response.status !== 201) throw new Error(`blob push answered ${response.status}: ${await response.text()}`);
 }
 
@@ -38,7 +38,7 @@ async function pushImage(url: string, repository: string, tag: string): Promise<
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
   }));
   const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    method: 'PUT', body: new Uint8Array(manifest), headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
   });
   if (response.status !== 201) throw new Error(`manifest push answered ${response.status}: ${await response.text()}`);
   return { repository, tag, manifest, blobs: new Map([[sha256(config), config], [sha256(layer), layer]]) };
@@ -111,7 +111,7 @@ describe('kill -9 during a push', { timeout: 300_000 }, () => {
     const location = session.headers.get('location')!;
     const firstChunk = randomBytes(300_000);
     const patched = await fetch(`${berth.url}${location}`, {
-      method: 'PATCH', body: firstChunk,
+      method: 'PATCH', body: new Uint8Array(firstChunk),
       headers: { 'content-range': `0-${firstChunk.length - 1}`, 'content-type': 'application/octet-stream' },
     });
     assert.equal(patched.status, 202);
@@ -143,7 +143,7 @@ describe('kill -9 during a push', { timeout: 300_000 }, () => {
     const rest = randomBytes(100_000);
     const whole = Buffer.concat([onDisk.subarray(0, held), rest]);
     const done = await fetch(`${berth.url}${location}?digest=${sha256(whole)}`, {
-      method: 'PUT', body: rest,
+      method: 'PUT', body: new Uint8Array(rest),
       headers: { 'content-range': `${held}-${held + rest.length - 1}`, 'content-type': 'application/octet-stream' },
     });
     assert.equal(done.status, 201, await done.text());

@@ -21,7 +21,8 @@ export async function listReferrers(listings: ListingService, name: string, dige
   const artifactType = queryParam(request, 'artifactType');
   const referrers = await listings.referrers(name, digest, artifactType);
   if (artifactType !== undefined && artifactType !== '') reply.header('oci-filters-applied', 'artifactType');
-  reply.code(200).type(mediaTypes.ociIndex).send(JSON.stringify({
+  // Sent as bytes: a string body would gain "; charset=utf-8", and oras then takes the referrers API as absent.
+  reply.code(200).type(mediaTypes.ociIndex).send(Buffer.from(JSON.stringify({
     schemaVersion: 2,
     mediaType: mediaTypes.ociIndex,
     manifests: referrers.map((referrer) => ({
@@ -31,7 +32,7 @@ export async function listReferrers(listings: ListingService, name: string, dige
       ...(referrer.artifactType !== undefined && { artifactType: referrer.artifactType }),
       ...(referrer.annotations !== undefined && { annotations: referrer.annotations }),
     })),
-  }));
+  })));
 }
 
 function withNextLink(reply: FastifyReply, path: string, page: Page): FastifyReply {
