@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { RegistryError } from '../errors/registry-error.js';
+import { handleClientError, handleFrameworkError } from './client-errors.js';
 import { handleError } from './error-handler.js';
 import { registerV2Routes, type RegistryServices } from './v2-routes.js';
 
@@ -20,6 +21,8 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
     requestTimeout: 0,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
     ...(options.tls && {
       https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) },
     }),

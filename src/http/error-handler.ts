@@ -14,20 +14,25 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   } else {
     request.log.debug({ code: registryError.code, detail: registryError.detail }, 'request refused');
   }
-  // A refusal sent before the body was read leaves bytes on the wire; closing the connection spares reading them.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  // A refusal sent before a body was read leaves bytes on the wire; closing the connection spares reading them.
+  if (hasUnreadBody(request)) reply.header('connection', 'close');
   reply.code(registryError.status).headers(registryError.headers);
   if (request.method === 'HEAD') {
     reply.send();
     return;
   }
-  reply.type('application/json').send({
-    errors: [{
-      code: registryError.code,
-      message: registryError.message,
-      detail: registryError.code === 'UNKNOWN' ? { requestId: request.id } : registryError.detail ?? null,
-    }],
-  });
+  reply.type('application/json').send(errorBody(registryError));
+}
+
+/** The spec's error body: `{"errors":[{"code","message","detail"}]}`. */
+export function errorBody(error: RegistryError): { errors: { code: string; message: string; detail: unknown }[] } {
+  return { errors: [{ code: error.code, message: error.message, detail: error.detail ?? null }] };
+}
+
+function hasUnreadBody(request: FastifyRequest): boolean {
+  const declared = request.headers['content-length'];
+  const hasBody = request.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
+  return hasBody && !request.raw.complete;
 }
 
 function toRegistryError(error: FastifyError | Error, request: FastifyRequest): RegistryError {

@@ -3,6 +3,16 @@ import type { Database } from './database-schema.js';
 import type { MetadataStore, NewManifest, Referrer, StoredManifest, UploadSession } from './metadata-store.js';
 
 /**
+ * Rows or values per statement. SQLite binds at most 32,766 variables and PostgreSQL 65,535; a 4 MiB manifest can
+ * name tens of thousands of descriptors, so large lists go in slices of this size.
+ */
+const batchSize = 1000;
+
+function* slices<T>(items: readonly T[], size = batchSize): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
  * The metadata store over Kysely: one implementation for every SQL dialect Berth supports. Only this folder
  * imports Kysely.
  */
@@ -26,13 +36,15 @@ export class KyselyMetadataStore implements MetadataStore {
   async linkedBlobSizes(repository: string, digests: readonly string[]): Promise<Map<string, number>> {
     const sizes = new Map<string, number>();
     if (digests.length === 0) return sizes;
-    const rows = await this.#db.selectFrom('repository_blobs as rb')
-      .innerJoin('blobs as b', 'b.digest', 'rb.digest')
-      .select(['b.digest', 'b.size'])
-      .where('rb.repository', '=', repository)
-      .where('rb.digest', 'in', [...new Set(digests)])
-      .execute();
-    for (const row of rows) sizes.set(row.digest, Number(row.size));
+    for (const slice of slices([...new Set(digests)])) {
+      const rows = await this.#db.selectFrom('repository_blobs as rb')
+        .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+        .select(['b.digest', 'b.size'])
+        .where('rb.repository', '=', repository)
+        .where('rb.digest', 'in', slice)
+        .execute();
+      for (const row of rows) sizes.set(row.digest, Number(row.size));
+    }
     return sizes;
   }
 
@@ -60,10 +72,13 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async linkedManifests(repository: string, digests: readonly string[]): Promise<Set<string>> {
-    if (digests.length === 0) return new Set();
-    const rows = await this.#db.selectFrom('repository_manifests').select('digest')
-      .where('repository', '=', repository).where('digest', 'in', [...new Set(digests)]).execute();
-    return new Set(rows.map((row) => row.digest));
+    const found = new Set<string>();
+    for (const slice of slices([...new Set(digests)])) {
+      const rows = await this.#db.selectFrom('repository_manifests').select('digest')
+        .where('repository', '=', repository).where('digest', 'in', slice).execute();
+      for (const row of rows) found.add(row.digest);
+    }
+    return found;
   }
 
   async putManifest(manifest: NewManifest): Promise<void> {
@@ -80,10 +95,13 @@ export class KyselyMetadataStore implements MetadataStore {
         annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
         created_at: now,
       }).onConflict((oc) => oc.column('digest').doNothing()).executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 && manifest.references.length > 0) {
-        await trx.insertInto('manifest_references')
-          .values(manifest.references.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
-          .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+        const unique = new Map(manifest.references.map((ref) => [`${ref.kind} ${ref.digest}`, ref]));
+        for (const slice of slices([...unique.values()], 500)) {
+          await trx.insertInto('manifest_references')
+            .values(slice.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
+            .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
+        }
       }
       await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
@@ -201,9 +219,8 @@ export class KyselyMetadataStore implements MetadataStore {
 
   async existingUploadSessions(ids: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
-    // Chunked so the statement stays under every dialect's bound-parameter limit.
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await this.#db.selectFrom('upload_sessions').select('id').where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const slice of slices(ids)) {
+      const rows = await this.#db.selectFrom('upload_sessions').select('id').where('id', 'in', slice).execute();
       for (const row of rows) found.add(row.id);
     }
     return found;

@@ -87,7 +87,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     const index = result.data as z.infer<typeof indexSchema>;
     return {
       mediaType,
-      artifactType: index.artifactType,
+      // image-spec: an empty or missing artifactType of an index is omitted.
+      artifactType: index.artifactType || undefined,
       subject: index.subject,
       annotations: index.annotations,
       blobs: [],
@@ -99,7 +100,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   // less careful clients still have a home, and the referrers API reports whichever type they declared.
   return {
     mediaType,
-    artifactType: image.artifactType ?? image.config.mediaType,
+    // image-spec: an empty or missing artifactType of an image manifest falls back to the config's media type.
+    artifactType: image.artifactType || image.config.mediaType,
     subject: image.subject,
     annotations: image.annotations,
     blobs: [image.config, ...image.layers.filter((layer) => !isForeignLayer(layer.mediaType))],

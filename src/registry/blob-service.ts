@@ -4,6 +4,7 @@ import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore, ByteRange } from '../storage/blob-store.js';
 import { resolveRange } from './byte-range.js';
+import { deletesDisabled } from './refusals.js';
 import { assertName, requireDigest } from './validate.js';
 
 export interface BlobRead {
@@ -51,7 +52,7 @@ export class BlobService {
   async delete(repository: string, digestValue: string): Promise<string> {
     assertName(repository);
     const digest = requireDigest(digestValue).value;
-    if (!this.deleteEnabled) throw new RegistryError('UNSUPPORTED', 'deletes are disabled on this registry (delete.enabled is false)');
+    if (!this.deleteEnabled) throw deletesDisabled('GET, HEAD');
     if (!(await this.metadata.unlinkBlob(repository, digest))) throw blobUnknown(repository, digest);
     return digest;
   }

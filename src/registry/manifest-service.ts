@@ -2,6 +2,8 @@ import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore, StoredManifest } from '../metadata/metadata-store.js';
 import { createHasher, looksLikeDigest, type DigestAlgorithm } from '../oci/digest.js';
 import { parseManifest } from '../oci/manifest.js';
+import { mediaTypes } from '../oci/media-types.js';
+import { deletesDisabled } from './refusals.js';
 import { assertName, assertTag, requireDigest } from './validate.js';
 
 export interface PushedManifest {
@@ -9,6 +11,8 @@ export interface PushedManifest {
   /** The subject's digest, answered as OCI-Subject so clients know the registry indexed the referrer. */
   readonly subject: string | undefined;
 }
+
+const ociMediaTypes: ReadonlySet<string> = new Set([mediaTypes.ociManifest, mediaTypes.ociIndex]);
 
 type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string; algorithm: DigestAlgorithm };
 
@@ -61,8 +65,10 @@ export class ManifestService {
   }
 
   /**
-   * The manifest a tag or digest names. When `accept` lists media types and none matches the stored one, the answer
-   * is MANIFEST_UNKNOWN saying which type exists, as Distribution does: the client asked for a form Berth cannot give.
+   * The manifest a tag or digest names. An OCI manifest or index that `accept` leaves out is answered
+   * MANIFEST_UNKNOWN saying which type exists, as Distribution does (old Docker clients cannot read OCI); Docker
+   * types are served whatever `accept` says, since Distribution serves them too (or a schema 1 conversion that
+   * Berth does not offer).
    */
   async get(repository: string, referenceValue: string, accept: readonly string[]): Promise<StoredManifest> {
     assertName(repository);
@@ -83,7 +89,7 @@ export class ManifestService {
   async delete(repository: string, referenceValue: string): Promise<void> {
     assertName(repository);
     const reference = parseReference(referenceValue);
-    if (!this.deleteEnabled) throw new RegistryError('UNSUPPORTED', 'deletes are disabled on this registry (delete.enabled is false)');
+    if (!this.deleteEnabled) throw deletesDisabled('GET, HEAD, PUT');
     const removed = reference.kind === 'tag'
       ? await this.metadata.deleteTag(repository, reference.tag)
       : await this.metadata.deleteManifest(repository, reference.digest);
@@ -126,7 +132,7 @@ function parseReference(value: string): Reference {
 }
 
 function acceptable(mediaType: string, accept: readonly string[]): boolean {
-  if (accept.length === 0) return true;
+  if (accept.length === 0 || !ociMediaTypes.has(mediaType)) return true;
   return accept.some((type) => type === mediaType || type === '*/*' || type === 'application/*');
 }
 
