@@ -63,11 +63,14 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       return { host, port: bound };
     },
     async close() {
+      // Node closes the connections idle at the moment close() starts; keep-alive connections that finish their
+      // request later would hold the shutdown open until their timeout, so idle ones are closed as they appear.
+      const reaper = setInterval(() => server.server.closeIdleConnections?.(), 50);
       const grace = setTimeout(() => server.server.closeAllConnections?.(), config.shutdownGraceSeconds * 1000);
-      grace.unref();
       try {
         await server.close();
       } finally {
+        clearInterval(reaper);
         clearTimeout(grace);
         await sweeper.stop();
         await metadata.close();

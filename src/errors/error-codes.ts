@@ -14,7 +14,8 @@ export const errorCatalog = {
   NAME_INVALID: { status: 400, message: 'invalid repository name: use lowercase path components of letters and digits separated by ".", "_", "__" or "-", joined by "/"' },
   NAME_UNKNOWN: { status: 404, message: 'repository name not known to registry: push an image to it first' },
   SIZE_INVALID: { status: 400, message: 'provided length did not match content length: send exactly the number of bytes you declared' },
-  RANGE_INVALID: { status: 416, message: 'requested range not satisfiable' },
+  /** Not a spec code: an unsatisfiable read Range, answered 416 in plain text as the spec's code table has none for it. */
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'requested range not satisfiable' },
   UNAUTHORIZED: { status: 401, message: 'authentication required: log in and retry' },
   DENIED: { status: 403, message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported by this registry' },

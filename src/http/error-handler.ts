@@ -21,6 +21,10 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     reply.send();
     return;
   }
+  if (registryError.code === 'RANGE_NOT_SATISFIABLE') {
+    reply.type('text/plain').send(registryError.message);
+    return;
+  }
   reply.type('application/json').send(errorBody(registryError));
 }
 

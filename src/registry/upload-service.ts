@@ -4,6 +4,7 @@ import { NotFoundError } from '../errors/backend-errors.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { createHasher, type ParsedDigest } from '../oci/digest.js';
+import { isValidName } from '../oci/names.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { checkedBody } from './checked-body.js';
 import { assertName, requireDigest } from './validate.js';
@@ -80,8 +81,9 @@ export class UploadService {
     assertName(repository);
     const digest = requireDigest(digestValue, 'mount').value;
     if (from !== undefined) {
-      assertName(from);
-      if (!mayRead(from)) return false;
+      // A source that is no valid name cannot hold the blob: the client gets an ordinary session, as the spec asks
+      // of any mount the registry cannot do.
+      if (!isValidName(from) || !mayRead(from)) return false;
       const source = await this.metadata.linkedBlob(from, digest);
       if (!source) return false;
       await this.metadata.linkBlob(repository, digest, source.size);
@@ -170,17 +172,14 @@ export class UploadService {
     const declared = parseContentRange(chunk.contentRange);
     if (declared) {
       if (declared.start !== offset) {
-        throw new RegistryError('RANGE_INVALID',
-          `chunk starts at byte ${declared.start} but the upload holds ${offset} bytes: send the chunk that starts at ${offset}`,
-          { offset }, { range: `0-${Math.max(offset - 1, 0)}` });
+        throw outOfOrder(`chunk starts at byte ${declared.start} but the upload holds ${offset} bytes: send the chunk that starts at ${offset}`, offset);
       }
       if (chunk.contentLength !== undefined && chunk.contentLength !== declared.end - declared.start + 1) {
         throw new RegistryError('SIZE_INVALID',
           `Content-Length ${chunk.contentLength} does not match Content-Range ${chunk.contentRange}: send matching headers`);
       }
     } else if (chunk.contentRange !== undefined && chunk.contentRange !== '') {
-      throw new RegistryError('RANGE_INVALID', `Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`,
-        { offset }, { range: `0-${Math.max(offset - 1, 0)}` });
+      throw outOfOrder(`Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`, offset);
     }
     this.#refuseOversized(chunk.contentLength === undefined ? undefined : offset + chunk.contentLength);
     const live = await this.#liveHash(id, offset);
@@ -280,6 +279,11 @@ export class UploadService {
       throw RegistryError.tooLarge(`blob is larger than this registry's limit of ${this.limits.blobMaxBytes} bytes`, this.limits.blobMaxBytes);
     }
   }
+}
+
+/** The spec's 416 for a chunk that does not continue the upload, with the Range the client must continue from. */
+function outOfOrder(message: string, offset: number): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_INVALID', message, { offset }, { range: `0-${Math.max(offset - 1, 0)}` }, 416);
 }
 
 function parseContentRange(header: string | undefined): { start: number; end: number } | undefined {
