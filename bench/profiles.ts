@@ -1,0 +1,87 @@
+import { GiB, KiB, MiB } from './client/content.js';
+
+export type ProfileName = 'smoke' | 'quick' | 'full';
+
+export interface SizeRuns {
+  readonly bytes: number;
+  /** Repetitions per round, each with fresh random content. */
+  readonly reps: number;
+}
+
+/** Sizes, counts and durations of one run. Every scenario reads its part. */
+export interface Profile {
+  readonly name: ProfileName;
+  /** Rounds per scenario and registry, run A B A B. */
+  readonly rounds: number;
+  /** Wait after a registry answers before its idle RSS is read. */
+  readonly settleMs: number;
+  readonly push: {
+    readonly small: SizeRuns;
+    readonly large: readonly SizeRuns[];
+    readonly chunked: SizeRuns & { readonly chunkBytes: number };
+  };
+  readonly pull: { readonly sizes: readonly SizeRuns[]; readonly verify: boolean };
+  readonly fanOut: { readonly clients: number; readonly bytes: number; readonly reps: number; readonly verify: boolean };
+  readonly manifests: { readonly clients: number; readonly seconds: number };
+  readonly images: { readonly count: number; readonly inFlight: number; readonly layerBytes: number };
+  readonly tags: { readonly count: number; readonly inFlight: number; readonly listClients: number; readonly listSeconds: number };
+  readonly skopeo: { readonly layers: number; readonly layerBytes: number; readonly reps: number };
+  readonly ceilings: { readonly sha256Bytes: number; readonly generatorBytes: number; readonly fsyncBytes: number; readonly loopbackBytes: number };
+}
+
+const full: Profile = {
+  name: 'full',
+  rounds: 3,
+  settleMs: 1000,
+  push: {
+    small: { bytes: MiB, reps: 64 },
+    large: [{ bytes: 64 * MiB, reps: 4 }, { bytes: 256 * MiB, reps: 2 }, { bytes: GiB, reps: 1 }],
+    chunked: { bytes: 256 * MiB, reps: 2, chunkBytes: 8 * MiB },
+  },
+  pull: { sizes: [{ bytes: 64 * MiB, reps: 4 }, { bytes: 256 * MiB, reps: 2 }, { bytes: GiB, reps: 2 }], verify: false },
+  fanOut: { clients: 50, bytes: 64 * MiB, reps: 2, verify: false },
+  manifests: { clients: 32, seconds: 10 },
+  images: { count: 1000, inFlight: 8, layerBytes: 4 * KiB },
+  tags: { count: 10_000, inFlight: 8, listClients: 4, listSeconds: 5 },
+  skopeo: { layers: 5, layerBytes: 60 * MiB, reps: 2 },
+  ceilings: { sha256Bytes: 1 * GiB, generatorBytes: 1 * GiB, fsyncBytes: 512 * MiB, loopbackBytes: 4 * GiB },
+};
+
+const quick: Profile = {
+  name: 'quick',
+  rounds: 2,
+  settleMs: 500,
+  push: {
+    small: { bytes: MiB, reps: 16 },
+    large: [{ bytes: 64 * MiB, reps: 1 }, { bytes: 256 * MiB, reps: 1 }, { bytes: GiB, reps: 1 }],
+    chunked: { bytes: 128 * MiB, reps: 1, chunkBytes: 8 * MiB },
+  },
+  pull: { sizes: [{ bytes: 64 * MiB, reps: 1 }, { bytes: 256 * MiB, reps: 1 }, { bytes: GiB, reps: 1 }], verify: false },
+  fanOut: { clients: 50, bytes: 64 * MiB, reps: 1, verify: false },
+  manifests: { clients: 32, seconds: 2.5 },
+  images: { count: 200, inFlight: 8, layerBytes: 4 * KiB },
+  tags: { count: 1000, inFlight: 8, listClients: 4, listSeconds: 1.5 },
+  skopeo: { layers: 5, layerBytes: 20 * MiB, reps: 1 },
+  ceilings: { sha256Bytes: 512 * MiB, generatorBytes: 512 * MiB, fsyncBytes: 256 * MiB, loopbackBytes: 2 * GiB },
+};
+
+/** Tiny sizes and durations: checks that everything works end to end in about a minute; its figures mean little. */
+const smoke: Profile = {
+  name: 'smoke',
+  rounds: 2,
+  settleMs: 300,
+  push: {
+    small: { bytes: MiB, reps: 4 },
+    large: [{ bytes: 4 * MiB, reps: 1 }, { bytes: 8 * MiB, reps: 1 }, { bytes: 16 * MiB, reps: 1 }],
+    chunked: { bytes: 20 * MiB + 12345, reps: 1, chunkBytes: 8 * MiB },
+  },
+  pull: { sizes: [{ bytes: 4 * MiB, reps: 1 }, { bytes: 8 * MiB, reps: 1 }, { bytes: 16 * MiB + 7, reps: 1 }], verify: true },
+  fanOut: { clients: 50, bytes: MiB, reps: 1, verify: true },
+  manifests: { clients: 32, seconds: 1 },
+  images: { count: 40, inFlight: 8, layerBytes: 4 * KiB },
+  tags: { count: 300, inFlight: 8, listClients: 4, listSeconds: 0.5 },
+  skopeo: { layers: 5, layerBytes: MiB, reps: 1 },
+  ceilings: { sha256Bytes: 64 * MiB, generatorBytes: 64 * MiB, fsyncBytes: 32 * MiB, loopbackBytes: 256 * MiB },
+};
+
+export const profiles: Record<ProfileName, Profile> = { smoke, quick, full };

@@ -1,0 +1,192 @@
+/**
+ * Berth vs CNCF Distribution 2.8, side by side: `npm run bench` (full profile), `npm run bench -- --quick`, or
+ * `npm run bench -- --smoke` to check that everything works. See the "Benchmarks" section of README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureCeilings, type Ceilings } from './ceilings.js';
+import { formatNumber, formatReport, Results, writeJson } from './report.js';
+import { profiles, type Profile, type ProfileName } from './profiles.js';
+import { blobPull } from './scenarios/blob-pull.js';
+import { blobPush } from './scenarios/blob-push.js';
+import { fanOut } from './scenarios/fan-out.js';
+import { manifestRead } from './scenarios/manifest-read.js';
+import { skopeoCopy } from './scenarios/skopeo-copy.js';
+import { smallImages } from './scenarios/small-images.js';
+import { tagsAndCatalog } from './scenarios/tags-catalog.js';
+import { berth } from './servers/berth.js';
+import { distribution } from './servers/distribution.js';
+import { killAllServers, type ServerLauncher } from './servers/server.js';
+import { runSession, syncFileSystem, type Session } from './session.js';
+
+const sessions: Session[] = [
+  { id: 'push', scenarios: [blobPush] },
+  { id: 'pull', scenarios: [blobPull] },
+  { id: 'fanout', scenarios: [fanOut] },
+  { id: 'manifests', scenarios: [manifestRead] },
+  // The catalog is listed after the small images, each in its own repository, so it has some size.
+  { id: 'images', scenarios: [smallImages, tagsAndCatalog] },
+  { id: 'skopeo', scenarios: [skopeoCopy] },
+];
+
+/** A and B of every round, in this order. */
+const launchers: ServerLauncher[] = [berth, distribution];
+
+const usage = `Usage: npm run bench [-- OPTIONS]
+
+Runs Berth and CNCF Distribution 2.8 side by side (rounds A B A B) and prints one table of both and their ratio.
+
+  --full             the full profile (default; about 15–20 minutes)
+  --quick            the quick profile (under 5 minutes)
+  --smoke            tiny sizes and durations, to check that everything works (about a minute; figures mean little)
+  --rounds N         rounds per registry (default: the profile's)
+  --only LIST        sessions to run, comma-separated: ${sessions.map((session) => session.id).join(', ')}
+  --data-root DIR    where the registries' data directories go (default: the system's temporary directory)
+  --no-ceilings      skip measuring the machine's limits
+  --out FILE         where to write the JSON (default: bench/results/<timestamp>.json)
+  --help             this text`;
+
+const argumentOptions = {
+  full: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  smoke: { type: 'boolean' },
+  rounds: { type: 'string' },
+  only: { type: 'string' },
+  'data-root': { type: 'string' },
+  'no-ceilings': { type: 'boolean' },
+  out: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options: argumentOptions });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const chosen = (['smoke', 'quick', 'full'] as const).filter((name) => values[name]);
+  if (chosen.length > 1) throw new UsageError(`choose one profile, not ${chosen.map((name) => `--${name}`).join(' and ')}`);
+  const base = profiles[(chosen[0] ?? 'full') as ProfileName];
+  let profile: Profile = base;
+  if (values.rounds !== undefined) {
+    const rounds = Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${values.rounds}: expected a whole number of 1 or more`);
+    profile = { ...base, rounds };
+  }
+  let selected = sessions;
+  if (values.only !== undefined) {
+    const wanted = values.only.split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const unknown = wanted.filter((id) => !sessions.some((session) => session.id === id));
+    if (unknown.length > 0) throw new UsageError(`--only: no session ${unknown.join(', ')}; choose from ${sessions.map((s) => s.id).join(', ')}`);
+    selected = sessions.filter((session) => wanted.includes(session.id));
+  }
+
+  for (const launcher of launchers) await launcher.ensureInstalled();
+  for (const session of selected) for (const scenario of session.scenarios) await scenario.prepare?.();
+
+  const dataRoot = resolve(values['data-root'] ?? tmpdir());
+  const space = await statfs(dataRoot);
+  const freeGiB = (space.bavail * space.bsize) / 2 ** 30;
+  const needGiB = profile.name === 'smoke' ? 1 : 8;
+  if (freeGiB < needGiB) throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB free; the ${profile.name} profile needs about ${needGiB} GiB`);
+  const workRoot = await mkdtemp(join(dataRoot, 'berth-bench-'));
+  const cleanUp = async (): Promise<void> => {
+    killAllServers();
+    await rm(workRoot, { recursive: true, force: true });
+  };
+  const interrupted = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nbench: ${signal}, stopping the registries and removing ${workRoot}\n`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  const started = new Date();
+  const results = new Results();
+  try {
+    const info = {
+      profile: profile.name,
+      rounds: profile.rounds,
+      berth: await berth.describe(),
+      distribution: await distribution.describe(),
+      machine: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at start`,
+      dataDisk: describeDisk(workRoot),
+    };
+    process.stderr.write(`bench: profile ${profile.name}, ${profile.rounds} rounds, sessions ${selected.map((s) => s.id).join(', ')}; data under ${workRoot}\n`);
+
+    let ceilings: Ceilings | undefined;
+    if (!values['no-ceilings']) {
+      syncFileSystem(workRoot);
+      ceilings = await measureCeilings(profile, workRoot);
+      process.stderr.write(`bench: limits (MB/s): ${Object.entries(ceilings).map(([name, value]) => `${name} ${formatNumber(value)}`).join(', ')}\n`);
+    }
+
+    for (const session of selected) {
+      for (let round = 1; round <= profile.rounds; round++) {
+        const elapsed = formatDuration((Date.now() - started.getTime()) / 1000);
+        process.stderr.write(`bench: session ${session.id}, round ${round} of ${profile.rounds} (${elapsed} so far, load average ${loadavg()[0]!.toFixed(2)})\n`);
+        for (const launcher of launchers) {
+          await runSession({ session, launcher, round, profile, workRoot, results });
+        }
+      }
+    }
+
+    const finished = new Date();
+    const loadAtEnd = loadavg().map((load) => load.toFixed(2)).join(' ');
+    const report = formatReport(results, ceilings, info);
+    const outFile = resolve(values.out ?? join(import.meta.dirname, 'results', `${started.toISOString().replace(/[:.]/g, '-')}.json`));
+    await writeJson(outFile, results, {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+      profile,
+      sessions: selected.map((session) => ({ id: session.id, scenarios: session.scenarios.map((scenario) => scenario.id) })),
+      servers: { berth: info.berth, distribution: info.distribution },
+      machine: { description: info.machine, cpus: cpus().length, memoryBytes: totalmem(), kernel: release(), node: process.version, loadAverageAtEnd: loadAtEnd },
+      dataDisk: info.dataDisk,
+      ceilingsMBps: ceilings ?? null,
+    });
+    process.stdout.write(`\n${report}\n\n`);
+    process.stdout.write(`Load average at end: ${loadAtEnd}. Took ${formatDuration((finished.getTime() - started.getTime()) / 1000)}.\n`);
+    process.stdout.write(`Results written to ${outFile}\n`);
+    return results.anomalies.length > 0 ? 1 : 0;
+  } finally {
+    await cleanUp();
+  }
+}
+
+function describeDisk(path: string): string {
+  try {
+    const [source, type, target] = execFileSync('findmnt', ['-n', '-o', 'SOURCE,FSTYPE,TARGET', '-T', path], { encoding: 'utf8' }).trim().split(/\s+/);
+    return `${path} on ${source} (${type}, mounted at ${target}); both registries' data directories are under it`;
+  } catch {
+    return `${path}; both registries' data directories are under it`;
+  }
+}
+
+function formatDuration(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return minutes > 0 ? `${minutes} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`;
+}
+
+class UsageError extends Error {}
+
+main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+  killAllServers();
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench: ${error.message}\n\n${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

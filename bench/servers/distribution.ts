@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { aptInstall, executable } from './debian-packages.js';
+import { freePort, spawnServer, type RunningServer, type ServerLauncher } from './server.js';
+
+const binary = '/usr/bin/docker-registry';
+const run = promisify(execFile);
+
+/**
+ * CNCF Distribution 2.8 from Debian's `docker-registry` package, on its filesystem driver with deletes enabled and
+ * no auth. Its log level is set to warn with access logs off, as Berth runs with --log-level warn; the in-memory
+ * blob descriptor cache is on, as in the configuration both Debian and upstream ship.
+ */
+export const distribution: ServerLauncher = {
+  name: 'distribution',
+
+  async describe() {
+    const { stdout } = await run(binary, ['--version']);
+    return `${stdout.trim()} (filesystem driver, delete enabled, blobdescriptor cache inmemory, log level warn, no access log)`;
+  },
+
+  async ensureInstalled() {
+    if (await executable(binary)) return;
+    if (process.getuid?.() !== 0) {
+      throw new Error(`${binary} is missing: install it with "apt-get install docker-registry" as root, or run the benchmark as root`);
+    }
+    process.stderr.write('bench: installing Debian package docker-registry (CNCF Distribution 2.8)\n');
+    await aptInstall(['docker-registry']);
+    if (!(await executable(binary))) throw new Error(`apt-get installed docker-registry but ${binary} is still missing`);
+  },
+
+  async start(sessionDir: string): Promise<RunningServer> {
+    const dataDir = join(sessionDir, 'data');
+    await mkdir(dataDir, { recursive: true });
+    const port = await freePort();
+    const config = join(sessionDir, 'config.yml');
+    await writeFile(config, [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${JSON.stringify(dataDir)}`,
+      '  delete:',
+      '    enabled: true',
+      '  cache:',
+      '    blobdescriptor: inmemory',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'));
+    return spawnServer({
+      name: 'distribution',
+      command: binary,
+      args: ['serve', config],
+      // Only the file configures it: no REGISTRY_* override of the caller's shell leaks in.
+      env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRY_'))),
+      port,
+      dataDir,
+    });
+  },
+};

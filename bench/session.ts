@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError } from './client/http.js';
+import { RegistryClient } from './client/registry.js';
+import type { Profile } from './profiles.js';
+import type { Results } from './report.js';
+import type { PhaseStats, Scenario, ScenarioContext } from './scenarios/scenario.js';
+import { cpuSeconds, memoryStatus, RssSampler } from './servers/proc-stats.js';
+import type { RunningServer, ServerLauncher } from './servers/server.js';
+
+/** Scenarios that run, in order, against one fresh registry process on a fresh data directory. */
+export interface Session {
+  readonly id: string;
+  readonly scenarios: readonly Scenario[];
+}
+
+export interface SessionOptions {
+  readonly session: Session;
+  readonly launcher: ServerLauncher;
+  readonly round: number;
+  readonly profile: Profile;
+  readonly workRoot: string;
+  readonly results: Results;
+}
+
+/** Flushes dirty pages of the file system holding `path`, so writeback from one phase does not land in the next. */
+export function syncFileSystem(path: string): void {
+  execFileSync('sync', ['-f', path]);
+}
+
+/**
+ * Starts the registry on a fresh data directory, reads its idle RSS, runs the session's scenarios (a failure is
+ * recorded and the next scenario still runs), then stops it and removes its data.
+ */
+export async function runSession(options: SessionOptions): Promise<void> {
+  const { session, launcher, round, profile, workRoot, results } = options;
+  const sessionDir = join(workRoot, `${session.id}-r${round}-${launcher.name}`);
+  const workDir = join(sessionDir, 'work');
+  await mkdir(workDir, { recursive: true });
+  const tag = `[${session.id} r${round} ${launcher.name}]`;
+  const progress = (message: string): void => { process.stderr.write(`${tag} ${message}\n`); };
+
+  let server: RunningServer | undefined;
+  let starting = performance.now();
+  // The free port is picked before the process binds it, so another process can take it first: try again then.
+  for (let attempt = 1; server === undefined; attempt++) {
+    try {
+      starting = performance.now();
+      server = await launcher.start(sessionDir);
+    } catch (error) {
+      progress(`could not start (attempt ${attempt}): ${(error as Error).message}`);
+      if (attempt < 3) {
+        await rm(join(sessionDir, 'data'), { recursive: true, force: true });
+        continue;
+      }
+      results.anomalies.push({ session: session.id, scenario: 'start', server: launcher.name, round, message: (error as Error).message });
+      await rm(sessionDir, { recursive: true, force: true });
+      return;
+    }
+  }
+  const clients: RegistryClient[] = [];
+  try {
+    const startSeconds = (performance.now() - starting) / 1000;
+    await sleep(profile.settleMs);
+    const idleRss = memoryStatus(server.pid).rss / 2 ** 20;
+    results.add({
+      id: 'rss.idle', group: 'Server resources', label: 'idle RSS after start (no load yet)', unit: 'MiB', better: 'lower',
+    }, launcher.name, round, idleRss);
+    progress(`answered GET /v2/ ${startSeconds.toFixed(2)} s after spawn; idle RSS ${idleRss.toFixed(0)} MiB`);
+
+    for (const scenario of session.scenarios) {
+      const context: ScenarioContext = {
+        server,
+        profile,
+        round,
+        workDir,
+        client(maxSockets) {
+          const client = new RegistryClient(server.url, maxSockets);
+          clients.push(client);
+          return client;
+        },
+        async phase<T>(name: string, work: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }> {
+          const sampler = new RssSampler(server.pid, 50);
+          const serverCpu = cpuSeconds(server.pid);
+          const clientCpu = process.cpuUsage();
+          const start = performance.now();
+          sampler.start();
+          let sampled = { peakRss: 0, samples: 0 };
+          let result: T;
+          try {
+            result = await work();
+          } finally {
+            sampled = sampler.stop();
+          }
+          const wallSeconds = (performance.now() - start) / 1000;
+          const { peakRss, samples } = sampled;
+          const clientUsed = process.cpuUsage(clientCpu);
+          const stats: PhaseStats = {
+            phase: name,
+            wallSeconds,
+            serverCpuSeconds: cpuSeconds(server.pid) - serverCpu,
+            clientCpuSeconds: (clientUsed.user + clientUsed.system) / 1e6,
+            peakRssBytes: peakRss,
+            hwmBytes: memoryStatus(server.pid).hwm,
+            rssSamples: samples,
+          };
+          results.phases.push({ ...stats, session: session.id, scenario: scenario.id, server: launcher.name, round });
+          return { result, stats };
+        },
+        metric(spec, value) {
+          results.add(spec, launcher.name, round, value);
+        },
+        note(topic, text) {
+          results.note(topic, launcher.name, text);
+        },
+        progress,
+        syncDisk: () => syncFileSystem(workRoot),
+      };
+      const started = performance.now();
+      try {
+        await scenario.run(context);
+        progress(`${scenario.title} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.anomalies.push({
+          session: session.id,
+          scenario: scenario.id,
+          server: launcher.name,
+          round,
+          message,
+          ...(error instanceof HttpError && { exchange: { request: error.request, response: error.response } }),
+          ...(!server.alive() && { serverOutput: server.output() }),
+        });
+        progress(`${scenario.title} FAILED: ${message}`);
+        if (!server.alive()) {
+          progress(`the registry process has exited; its last output:\n${server.output()}`);
+          break;
+        }
+      }
+    }
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+    syncFileSystem(workRoot);
+    await rm(sessionDir, { recursive: true, force: true });
+  }
+}
