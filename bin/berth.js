@@ -5,6 +5,10 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// Blob commits fsync on libuv's thread pool; its default of 4 threads would queue concurrent pushes behind each
+// other's fsyncs. It must be set before the pool first starts.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'dist', '.build-stamp');
 

@@ -32,12 +32,17 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback-style hooks: on the manifest GET path an async hook's promise per request is measurable.
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
-  });
+  if (options.log.isLevelEnabled('info')) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      done();
+    });
+  }
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {

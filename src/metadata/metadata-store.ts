@@ -4,6 +4,13 @@
  * test/suites/metadata-store.suite.ts. Each write method is one transaction: it is wholly visible or not at all.
  */
 export interface MetadataStore {
+  /**
+   * A number that changes whenever a write may have changed what a read returns: this process's writes and, where
+   * the database has other writers (other processes or nodes), theirs. Cheap enough to call on every request, so
+   * caches above the store can check it before serving.
+   */
+  changeVersion(): number;
+
   /** Size of a blob linked to the repository, or undefined when the repository may not see it. */
   linkedBlob(repository: string, digest: string): Promise<{ size: number } | undefined>;
   /** Sizes of those of `digests` linked to the repository. */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database-schema.js';
-import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { migrateToLatest } from './migrate.js';
 
 /**
@@ -12,7 +12,7 @@ import { migrateToLatest } from './migrate.js';
  * the newest commits may be missing but never half-applied, and blob bytes are always durable before the commit that
  * names them, so the worst case is an unreferenced blob for the sweeper.
  */
-export async function openSqliteMetadataStore(path: string): Promise<KyselyMetadataStore> {
+export async function openSqliteMetadataStore(path: string): Promise<SqliteMetadataStore> {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
@@ -21,5 +21,8 @@ export async function openSqliteMetadataStore(path: string): Promise<KyselyMetad
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrateToLatest(db);
-  return new KyselyMetadataStore(db);
+  const reader = new SqliteDatabase(path);
+  reader.pragma('query_only = ON');
+  reader.pragma('busy_timeout = 5000');
+  return new SqliteMetadataStore(db, reader);
 }

@@ -1,6 +1,7 @@
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore, Referrer } from '../metadata/metadata-store.js';
 import { assertName, requireDigest } from './validate.js';
+import { VersionedCache } from './versioned-cache.js';
 
 export interface Page {
   readonly items: string[];
@@ -21,6 +22,9 @@ export interface PageLimits {
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#content-discovery
  */
 export class ListingService {
+  /** Pages by request: CI systems poll tag lists; between writes a page costs no database read. */
+  readonly #pages = new VersionedCache<Page>(32 * 1024 * 1024, (page) => 64 + page.items.reduce((sum, item) => sum + item.length + 16, 0));
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly limits: PageLimits,
@@ -29,17 +33,30 @@ export class ListingService {
   async tags(repository: string, n: string | undefined, last: string | undefined): Promise<Page> {
     assertName(repository);
     const limit = this.#pageSize(n, this.limits.max);
-    if (!(await this.metadata.repositoryExists(repository))) {
-      throw new RegistryError('NAME_UNKNOWN', undefined, { name: repository });
-    }
-    if (limit === 0) return { items: [], next: undefined, limit };
-    return toPage(await this.metadata.listTags(repository, last, limit + 1), limit);
+    return this.#cached(`t\n${repository}\n${limit}\n${last ?? ''}`, async () => {
+      if (!(await this.metadata.repositoryExists(repository))) {
+        throw new RegistryError('NAME_UNKNOWN', undefined, { name: repository });
+      }
+      if (limit === 0) return { items: [], next: undefined, limit };
+      return toPage(await this.metadata.listTags(repository, last, limit + 1), limit);
+    });
   }
 
   async catalog(n: string | undefined, last: string | undefined): Promise<Page> {
     const limit = this.#pageSize(n, this.limits.catalogDefault);
-    if (limit === 0) return { items: [], next: undefined, limit };
-    return toPage(await this.metadata.listRepositories(last, limit + 1), limit);
+    return this.#cached(`c\n${limit}\n${last ?? ''}`, async () => {
+      if (limit === 0) return { items: [], next: undefined, limit };
+      return toPage(await this.metadata.listRepositories(last, limit + 1), limit);
+    });
+  }
+
+  async #cached(key: string, read: () => Promise<Page>): Promise<Page> {
+    const version = this.metadata.changeVersion();
+    const hit = this.#pages.get(key, version);
+    if (hit) return hit;
+    const page = await read();
+    this.#pages.set(key, page, version);
+    return page;
   }
 
   /** Manifests in the repository whose subject is `digest`; an empty list when none (never 404). */

@@ -5,6 +5,7 @@ import { parseManifest } from '../oci/manifest.js';
 import { mediaTypes } from '../oci/media-types.js';
 import { deletesDisabled } from './refusals.js';
 import { assertName, assertTag, requireDigest } from './validate.js';
+import { VersionedCache } from './versioned-cache.js';
 
 export interface PushedManifest {
   readonly digest: string;
@@ -22,6 +23,9 @@ type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests
  */
 export class ManifestService {
+  /** Manifests by repository and reference: a manifest GET or HEAD between writes costs no database read. */
+  readonly #cache = new VersionedCache<StoredManifest | null>(64 * 1024 * 1024, (manifest) => 256 + (manifest?.size ?? 0));
+
   constructor(
     private readonly metadata: MetadataStore,
     private readonly maxBytes: number,
@@ -72,16 +76,27 @@ export class ManifestService {
    */
   async get(repository: string, referenceValue: string, accept: readonly string[]): Promise<StoredManifest> {
     assertName(repository);
-    const reference = parseReference(referenceValue);
-    const manifest = reference.kind === 'tag'
-      ? await this.metadata.manifestByTag(repository, reference.tag)
-      : await this.metadata.manifestByDigest(repository, reference.digest);
+    const manifest = await this.#lookup(repository, referenceValue);
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
     if (!acceptable(manifest.mediaType, accept)) {
       throw new RegistryError('MANIFEST_UNKNOWN',
         `the manifest exists as ${manifest.mediaType}, which the Accept header does not include: add it to Accept`,
         { repository, reference: referenceValue, mediaType: manifest.mediaType });
     }
+    return manifest;
+  }
+
+  /** The manifest a reference names, from the cache when nothing was written since it was read. */
+  async #lookup(repository: string, referenceValue: string): Promise<StoredManifest | null> {
+    const key = `${repository}\n${referenceValue}`;
+    const version = this.metadata.changeVersion();
+    const cached = this.#cache.get(key, version);
+    if (cached !== undefined) return cached;
+    const reference = parseReference(referenceValue);
+    const manifest = (reference.kind === 'tag'
+      ? await this.metadata.manifestByTag(repository, reference.tag)
+      : await this.metadata.manifestByDigest(repository, reference.digest)) ?? null;
+    this.#cache.set(key, manifest, version);
     return manifest;
   }
 

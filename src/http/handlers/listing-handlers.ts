@@ -6,13 +6,13 @@ import { queryParam } from '../request-body.js';
 /** GET /v2/<name>/tags/list?n=&last=: one page of tags with a Link to the next. */
 export async function listTags(listings: ListingService, name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const page = await listings.tags(name, queryParam(request, 'n'), queryParam(request, 'last'));
-  withNextLink(reply, `/v2/${name}/tags/list`, page).send({ name, tags: page.items });
+  withNextLink(reply, `/v2/${name}/tags/list`, page).send(serialized(page, () => ({ name, tags: page.items })));
 }
 
 /** GET /v2/_catalog?n=&last=: one page of repository names with a Link to the next. */
 export async function listCatalog(listings: ListingService, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const page = await listings.catalog(queryParam(request, 'n'), queryParam(request, 'last'));
-  withNextLink(reply, '/v2/_catalog', page).send({ repositories: page.items });
+  withNextLink(reply, '/v2/_catalog', page).send(serialized(page, () => ({ repositories: page.items })));
 }
 
 /** GET /v2/<name>/referrers/<digest>?artifactType=: an image index of the manifests that name it as subject. */
@@ -33,6 +33,21 @@ export async function listReferrers(listings: ListingService, name: string, dige
       ...(referrer.annotations !== undefined && { annotations: referrer.annotations }),
     })),
   })));
+}
+
+/**
+ * Pages come from the registry's cache as the same objects until something is written, so each page's JSON is
+ * built once and reused: a large tag list polled again costs no serialisation.
+ */
+const bodies = new WeakMap<Page, Buffer>();
+
+function serialized(page: Page, build: () => unknown): Buffer {
+  let body = bodies.get(page);
+  if (!body) {
+    body = Buffer.from(JSON.stringify(build()));
+    bodies.set(page, body);
+  }
+  return body;
 }
 
 function withNextLink(reply: FastifyReply, path: string, page: Page): FastifyReply {

@@ -42,16 +42,16 @@ export class FilesystemBlobStore implements BlobStore {
       const pending: Buffer[] = [];
       let pendingBytes = 0;
       const flush = async (): Promise<void> => {
-        const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-        pending.length = 0;
+        const batch = pending.splice(0);
+        const bytes = pendingBytes;
         pendingBytes = 0;
-        await writeAll(handle, chunk, offset + written);
-        written += chunk.length;
+        await writeAll(handle, batch, offset + written);
+        written += bytes;
       };
       for await (const chunk of source) {
         pending.push(chunk);
         pendingBytes += chunk.length;
-        if (pendingBytes >= writeBatchBytes) await flush();
+        if (pendingBytes >= writeBatchBytes || pending.length >= 512) await flush();
       }
       if (pendingBytes > 0) await flush();
       return written;
@@ -120,11 +120,23 @@ export class FilesystemBlobStore implements BlobStore {
   }
 }
 
-async function writeAll(handle: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
-    done += bytesWritten;
+/** Writes the chunks in one gathering syscall (no copy into a joined buffer), finishing any short write. */
+async function writeAll(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let { bytesWritten } = await handle.writev(chunks, position);
+  let index = 0;
+  while (index < chunks.length) {
+    const chunk = chunks[index]!;
+    if (bytesWritten >= chunk.length) {
+      bytesWritten -= chunk.length;
+      position += chunk.length;
+      index++;
+      continue;
+    }
+    const rest = chunks.slice(index + 1);
+    chunks = [chunk.subarray(bytesWritten), ...rest];
+    position += bytesWritten;
+    index = 0;
+    ({ bytesWritten } = await handle.writev(chunks, position));
   }
 }
 

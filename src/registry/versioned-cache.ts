@@ -1,0 +1,45 @@
+/**
+ * A bounded in-process cache whose whole content is valid for one change version of the metadata store. Any write
+ * anywhere (this process, another process on the same database) changes the version, and the next lookup starts
+ * from empty: a cached answer is never older than the last write the store has seen. Reads between writes, the
+ * common case of a registry, are answered from memory.
+ *
+ * Fill with the version read *before* the database read: a write that lands in between then makes the entry's
+ * version stale, and the entry is dropped instead of outliving the write.
+ */
+export class VersionedCache<V> {
+  readonly #entries = new Map<string, { value: V; cost: number }>();
+  #version = Number.NaN;
+  #cost = 0;
+
+  constructor(
+    private readonly maxCost: number,
+    private readonly costOf: (value: V) => number,
+  ) {}
+
+  get(key: string, version: number): V | undefined {
+    if (version !== this.#version) {
+      this.#entries.clear();
+      this.#cost = 0;
+      this.#version = version;
+      return undefined;
+    }
+    return this.#entries.get(key)?.value;
+  }
+
+  set(key: string, value: V, version: number): void {
+    if (version !== this.#version) return;
+    const cost = this.costOf(value);
+    if (cost > this.maxCost / 8) return;
+    const previous = this.#entries.get(key);
+    if (previous) this.#cost -= previous.cost;
+    this.#entries.set(key, { value, cost });
+    this.#cost += cost;
+    // Oldest first: Map iteration follows insertion order.
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#cost <= this.maxCost) break;
+      this.#entries.delete(oldest);
+      this.#cost -= entry.cost;
+    }
+  }
+}
