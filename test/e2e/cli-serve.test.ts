@@ -23,8 +23,9 @@ describe('berth serve', { timeout: 120_000 }, () => {
   it('starts with `npx berth serve --listen HOST:PORT --data DIR` and nothing else', async () => {
     const data = tempDir();
     const port = 20000 + Math.floor(Math.random() * 20000);
+    // npx runs berth as its own child: start it in a process group of its own so the whole group gets the signal.
     const child = spawn('npx', ['berth', 'serve', '--listen', `127.0.0.1:${port}`, '--data', data], {
-      cwd: repoRoot, stdio: 'ignore', env: { ...process.env, BERTH_LOG_LEVEL: 'warn' },
+      cwd: repoRoot, stdio: 'ignore', env: { ...process.env, BERTH_LOG_LEVEL: 'warn' }, detached: true,
     });
     try {
       let status = 0;
@@ -35,8 +36,14 @@ describe('berth serve', { timeout: 120_000 }, () => {
       assert.equal(status, 200);
       assert.ok(existsSync(join(data, 'berth.db')));
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+      // The group is gone once berth itself has exited: nothing may keep listening.
+      for (let i = 0; i < 100 && (await fetch(`http://127.0.0.1:${port}/v2/`).then(() => true, () => false)); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(await fetch(`http://127.0.0.1:${port}/v2/`).then(() => 'listening', () => 'gone'), 'gone');
     }
   });
 
