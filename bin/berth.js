@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // Runs Berth from the JavaScript that `npm install` compiles into dist/ (fast start, low memory). When the sources
 // are newer than that build, as while editing them, it runs them directly through tsx's loader instead.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-// Blob commits fsync on libuv's thread pool; its default of 4 threads would queue concurrent pushes behind each
-// other's fsyncs. It must be set before the pool first starts.
+//
+// This launcher is CommonJS (bin/package.json) on purpose: Node loads it synchronously, so libuv's thread pool has
+// not started yet and its size can still be set. Blob commits fsync on that pool; the default of 4 threads queues
+// every open, rename and close of concurrent pushes behind each other's fsyncs.
+'use strict';
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
 const stamp = join(root, 'dist', '.build-stamp');
 
 function newestSource(dir) {
@@ -21,12 +23,19 @@ function newestSource(dir) {
   return newest;
 }
 
-const sources = join(root, 'src');
-const built = existsSync(stamp) && (!existsSync(sources) || statSync(stamp).mtimeMs >= newestSource(sources));
-if (built) {
-  await import('../dist/cli.js');
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli.ts');
+async function main() {
+  const sources = join(root, 'src');
+  const built = existsSync(stamp) && (!existsSync(sources) || statSync(stamp).mtimeMs >= newestSource(sources));
+  if (built) {
+    await import('../dist/cli.js');
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('../src/cli.ts');
+  }
 }
+
+main().catch((error) => {
+  process.stderr.write(`berth: ${error && error.stack ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -74,6 +74,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
         clearTimeout(grace);
         await sweeper.stop();
         await metadata.close();
+        await store.close();
       }
     },
   };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { configSchema, type BerthConfig } from './config-schema.js';
 
 /** A configuration problem, worded for the person who wrote the configuration. */
@@ -63,7 +63,9 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
-    parsed = parseYaml(text);
+    // Loaded only when a file is given: most runs have none, and the parser costs memory for the process's life.
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    parsed = parse(text);
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
   }

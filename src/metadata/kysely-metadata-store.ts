@@ -70,7 +70,7 @@ export class KyselyMetadataStore implements MetadataStore {
     return rows.map((row) => row.repository);
   }
 
-  async linkBlob(repository: string, digest: string, size: number): Promise<void> {
+  async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
     return this.#write(async () => {
       const now = Date.now();
       await this.#db.transaction().execute(async (trx) => {
@@ -79,6 +79,7 @@ export class KyselyMetadataStore implements MetadataStore {
           .onConflict((oc) => oc.column('digest').doNothing()).execute();
         await trx.insertInto('repository_blobs').values({ repository, digest, created_at: now })
           .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+        if (endSession !== undefined) await trx.deleteFrom('upload_sessions').where('id', '=', endSession).execute();
       });
     });
   }

@@ -17,8 +17,11 @@ export interface MetadataStore {
   linkedBlobSizes(repository: string, digests: readonly string[]): Promise<Map<string, number>>;
   /** Repositories that link a blob, in name order, at most `limit`. */
   repositoriesWithBlob(digest: string, limit: number): Promise<string[]>;
-  /** Records a blob (whose bytes are durable) and links it to the repository, creating the repository if new. */
-  linkBlob(repository: string, digest: string, size: number): Promise<void>;
+  /**
+   * Records a blob (whose bytes are durable) and links it to the repository, creating the repository if new; when
+   * `endSession` names the upload session that brought the blob, the session ends in the same transaction.
+   */
+  linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void>;
   /** Removes a repository's link to a blob; false when there was none. The bytes stay for a later sweep. */
   unlinkBlob(repository: string, digest: string): Promise<boolean>;
 

@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './database-schema.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
+import { withStatementCache } from './statement-cache.js';
 import { migrateToLatest } from './migrate.js';
 
 /**
@@ -19,7 +20,7 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db);
   const reader = new SqliteDatabase(path);
   reader.pragma('query_only = ON');

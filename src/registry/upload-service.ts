@@ -1,6 +1,6 @@
 import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../errors/backend-errors.js';
+import { ConflictError, NotFoundError } from '../errors/backend-errors.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { createHasher, type ParsedDigest } from '../oci/digest.js';
@@ -21,8 +21,14 @@ export interface ChunkRequest {
   readonly contentLength: number | undefined;
 }
 
-/** Hash state of a session kept between its chunks, so each byte is hashed once however many requests carry it. */
-interface LiveHash {
+/**
+ * What this process knows of an open session between its requests: its repository, bytes held and the running
+ * sha256 of those bytes, so each byte is hashed once however many requests carry it, and a request of a session
+ * this process has seen needs no database read and no stat. After a restart, or when another process moved the
+ * session on, it is rebuilt once from the metadata store and the bytes held.
+ */
+interface LiveUpload {
+  readonly repository: string;
   hash: Hash;
   offset: number;
 }
@@ -34,7 +40,7 @@ interface LiveHash {
  * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs
  */
 export class UploadService {
-  readonly #liveHashes = new Map<string, LiveHash>();
+  readonly #live = new Map<string, LiveUpload>();
   readonly #busy = new Set<string>();
 
   constructor(
@@ -49,6 +55,7 @@ export class UploadService {
     const id = randomUUID();
     await this.store.createUpload(id);
     await this.metadata.createUploadSession(id, repository, Date.now());
+    this.#live.set(id, { repository, hash: createHasher('sha256'), offset: 0 });
     return id;
   }
 
@@ -63,8 +70,8 @@ export class UploadService {
       const hash = createHasher(digest.algorithm);
       const size = await this.store.appendUpload(id, 0, checkedBody(chunk.body ?? emptyBody(), {
         hasher: hash, exactBytes: chunk.contentLength, maxBytes: this.#maxBytes(),
-      }));
-      await this.#commit(repository, id, digest, hash, size);
+      }), { final: true });
+      await this.#commit(repository, id, digest, hash, size, false);
       return digest.value;
     } catch (error) {
       await this.store.deleteUpload(id);
@@ -98,45 +105,49 @@ export class UploadService {
     return true;
   }
 
-  /** Bytes received so far by a session. */
+  /** Bytes received so far by a session, as the blob store holds them. */
   async status(repository: string, id: string): Promise<number> {
-    await this.#session(repository, id);
+    await this.#open(repository, id);
     return this.#size(id);
   }
 
   /** Appends a chunk (PATCH). A chunk must start where the upload ends; otherwise 416 with the current range. */
   async append(repository: string, id: string, chunk: ChunkRequest): Promise<number> {
-    await this.#session(repository, id);
+    assertName(repository);
     return this.#exclusive(id, async () => {
-      const offset = await this.#size(id);
-      await this.#appendChunk(id, offset, chunk);
+      const live = await this.#open(repository, id);
+      await this.#appendChunk(id, live, chunk, false);
       await this.metadata.touchUploadSession(id, Date.now());
-      return this.#size(id);
+      return live.offset;
     });
   }
 
   /** Completes a session (PUT with ?digest=), with an optional last chunk in the body. */
   async complete(repository: string, id: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
-    await this.#session(repository, id);
-    const digest = requireDigest(digestValue);
+    assertName(repository);
     return this.#exclusive(id, async () => {
-      let size = await this.#size(id);
-      if (chunk.body !== undefined) size += await this.#appendChunk(id, size, chunk);
+      const live = await this.#open(repository, id);
+      const digest = requireDigest(digestValue);
+      if (chunk.body !== undefined) await this.#appendChunk(id, live, chunk, true);
+      const hash = digest.algorithm === 'sha256' ? live.hash : await this.#hashStored(id, digest.algorithm);
       try {
-        await this.#commit(repository, id, digest, await this.#hashFor(id, size, digest), size);
+        await this.#commit(repository, id, digest, hash, live.offset, true);
       } catch (error) {
         // A digest mismatch ends the session: its bytes are not the content the client meant.
         if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') await this.#discard(id);
         throw error;
       }
-      this.#liveHashes.delete(id);
+      this.#live.delete(id);
       return digest.value;
     });
   }
 
   async cancel(repository: string, id: string): Promise<void> {
-    await this.#session(repository, id);
-    await this.#discard(id);
+    assertName(repository);
+    await this.#exclusive(id, async () => {
+      await this.#open(repository, id);
+      await this.#discard(id);
+    });
   }
 
   /** Removes sessions untouched since `before` with their bytes, and upload bytes that have no session at all. */
@@ -168,7 +179,8 @@ export class UploadService {
     return orphans.length;
   }
 
-  async #appendChunk(id: string, offset: number, chunk: ChunkRequest): Promise<number> {
+  async #appendChunk(id: string, live: LiveUpload, chunk: ChunkRequest, final: boolean): Promise<void> {
+    const offset = live.offset;
     const declared = parseContentRange(chunk.contentRange);
     if (declared) {
       if (declared.start !== offset) {
@@ -182,37 +194,25 @@ export class UploadService {
       throw outOfOrder(`Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`, offset);
     }
     this.#refuseOversized(chunk.contentLength === undefined ? undefined : offset + chunk.contentLength);
-    const live = await this.#liveHash(id, offset);
     const before = live.hash.copy();
     try {
-      const written = await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
+      live.offset += await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
         hasher: live.hash,
         exactBytes: declared ? declared.end - declared.start + 1 : chunk.contentLength,
         maxBytes: this.#maxBytes() - offset,
-      }));
-      live.offset = offset + written;
-      return written;
+      }), { final });
     } catch (error) {
-      // The store cut the bytes back to `offset`; the hash goes back with them.
+      // The store cut the bytes back to `offset`; the hash goes back with them. When another process moved the
+      // session on, what this one knew is stale: it is rebuilt on the next request.
       live.hash = before;
-      live.offset = offset;
+      if (error instanceof NotFoundError) throw uploadUnknown(live.repository, id);
+      if (error instanceof ConflictError) {
+        this.#live.delete(id);
+        const held = await this.#size(id);
+        throw outOfOrder(`the upload holds ${held} bytes, not ${offset}: send the chunk that starts at ${held}`, held);
+      }
       throw error;
     }
-  }
-
-  /** The running sha256 of a session, rebuilt from its bytes when this process has not seen them (a restart). */
-  async #liveHash(id: string, offset: number): Promise<LiveHash> {
-    const live = this.#liveHashes.get(id);
-    if (live && live.offset === offset) return live;
-    const rebuilt: LiveHash = { hash: await this.#hashStored(id, 'sha256'), offset };
-    this.#liveHashes.set(id, rebuilt);
-    return rebuilt;
-  }
-
-  /** The hash to check a completed session against: the running one, or a re-read for another algorithm. */
-  async #hashFor(id: string, size: number, digest: ParsedDigest): Promise<Hash> {
-    if (digest.algorithm === 'sha256') return (await this.#liveHash(id, size)).hash;
-    return this.#hashStored(id, digest.algorithm);
   }
 
   async #hashStored(id: string, algorithm: ParsedDigest['algorithm']): Promise<Hash> {
@@ -221,7 +221,7 @@ export class UploadService {
     return hash;
   }
 
-  async #commit(repository: string, id: string, digest: ParsedDigest, hash: Hash, size: number): Promise<void> {
+  async #commit(repository: string, id: string, digest: ParsedDigest, hash: Hash, size: number, hasSession: boolean): Promise<void> {
     // A copy is finalised, so a failed commit leaves the running hash usable for a retry.
     const actual = `${digest.algorithm}:${hash.copy().digest('hex')}`;
     if (actual !== digest.value) {
@@ -230,22 +230,29 @@ export class UploadService {
         { expected: digest.value, actual });
     }
     await this.store.commitUpload(id, digest.value);
-    await this.metadata.linkBlob(repository, digest.value, size);
-    await this.metadata.deleteUploadSession(id);
+    await this.metadata.linkBlob(repository, digest.value, size, hasSession ? id : undefined);
   }
 
   async #discard(id: string): Promise<void> {
-    this.#liveHashes.delete(id);
+    this.#live.delete(id);
     await this.store.deleteUpload(id);
     await this.metadata.deleteUploadSession(id);
   }
 
-  async #session(repository: string, id: string): Promise<void> {
+  /** The live state of a session of `repository`, from memory or rebuilt; BLOB_UPLOAD_UNKNOWN when there is none. */
+  async #open(repository: string, id: string): Promise<LiveUpload> {
     assertName(repository);
-    const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await this.metadata.uploadSession(id) : undefined;
-    if (!session || session.repository !== repository) {
-      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { repository, upload: id.slice(0, 100) });
+    const live = this.#live.get(id);
+    if (live) {
+      if (live.repository !== repository) throw uploadUnknown(repository, id);
+      return live;
     }
+    const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await this.metadata.uploadSession(id) : undefined;
+    if (!session || session.repository !== repository) throw uploadUnknown(repository, id);
+    const offset = await this.#size(id);
+    const rebuilt: LiveUpload = { repository, hash: await this.#hashStored(id, 'sha256'), offset };
+    this.#live.set(id, rebuilt);
+    return rebuilt;
   }
 
   async #size(id: string): Promise<number> {
@@ -284,6 +291,10 @@ export class UploadService {
 /** The spec's 416 for a chunk that does not continue the upload, with the Range the client must continue from. */
 function outOfOrder(message: string, offset: number): RegistryError {
   return new RegistryError('BLOB_UPLOAD_INVALID', message, { offset }, { range: `0-${Math.max(offset - 1, 0)}` }, 416);
+}
+
+function uploadUnknown(repository: string, id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { repository, upload: id.slice(0, 100) });
 }
 
 function parseContentRange(header: string | undefined): { start: number; end: number } | undefined {

@@ -28,11 +28,13 @@ export interface BlobStore {
   uploadSize(id: string): Promise<number>;
 
   /**
-   * Appends every chunk of `source` to the upload, which must hold exactly `offset` bytes, and resolves to the
-   * number of bytes appended. If the source throws (a client gone, a length or limit check of the caller's), the
-   * upload is cut back to `offset` and the error is rethrown, so a failed append leaves no partial chunk.
+   * Appends every chunk of `source` to the upload, which must hold exactly `offset` bytes (`ConflictError`
+   * otherwise: another writer moved it), and resolves to the number of bytes appended. If the source throws (a
+   * client gone, a length or limit check of the caller's), the upload is cut back to `offset` and the error is
+   * rethrown, so a failed append leaves no partial chunk. `final` says no append follows before the commit, so the
+   * store may make the bytes durable now, while it holds the upload open.
    */
-  appendUpload(id: string, offset: number, source: AsyncIterable<Buffer>): Promise<number>;
+  appendUpload(id: string, offset: number, source: AsyncIterable<Buffer>, options?: { final?: boolean }): Promise<number>;
 
   /** Streams the bytes the upload holds so far (to re-hash a session resumed after a restart). */
   readUpload(id: string): Promise<Readable>;
@@ -57,4 +59,7 @@ export interface BlobStore {
 
   /** Removes stored content; a missing one is not an error. */
   delete(digest: string): Promise<void>;
+
+  /** Releases what the store holds open; called once, at shutdown. */
+  close(): Promise<void>;
 }

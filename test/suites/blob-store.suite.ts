@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { NotFoundError } from '../../src/errors/backend-errors.js';
+import { ConflictError, NotFoundError } from '../../src/errors/backend-errors.js';
 import type { BlobStore } from '../../src/storage/blob-store.js';
 
 /** What a backend under test provides: a fresh, empty store, and how to dispose of it. */
@@ -74,6 +74,23 @@ export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreFix
         assert.equal(await store.appendUpload('u1', 1000, chunksOf(second)), 2500);
         assert.equal(await store.uploadSize('u1'), 3500);
         assert.deepEqual(await readAll(await store.readUpload('u1')), Buffer.concat([first, second]));
+      });
+
+      it('refuses an append at an offset other than what the upload holds, and changes nothing', async () => {
+        await store.createUpload('u1');
+        const held = randomBytes(100);
+        await store.appendUpload('u1', 0, chunksOf(held));
+        await assert.rejects(store.appendUpload('u1', 50, chunksOf(randomBytes(10))), ConflictError);
+        await assert.rejects(store.appendUpload('u1', 150, chunksOf(randomBytes(10))), ConflictError);
+        assert.deepEqual(await readAll(await store.readUpload('u1')), held);
+      });
+
+      it('commits an upload whose last append was final', async () => {
+        await store.createUpload('u1');
+        const bytes = randomBytes(5000);
+        await store.appendUpload('u1', 0, chunksOf(bytes), { final: true });
+        await store.commitUpload('u1', sha256(bytes));
+        assert.deepEqual(await readAll(await store.read(sha256(bytes))), bytes);
       });
 
       it('appends an empty source as zero bytes', async () => {

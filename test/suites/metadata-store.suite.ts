@@ -44,6 +44,13 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.ok(!(await store.repositoryExists('team/other')));
     });
 
+    it('ends the upload session that brought a blob in the same write', async () => {
+      await store.createUploadSession('u9', 'team/app', 1_000);
+      await store.linkBlob('team/app', digest(9), 9, 'u9');
+      assert.deepEqual(await store.linkedBlob('team/app', digest(9)), { size: 9 });
+      assert.equal(await store.uploadSession('u9'), undefined);
+    });
+
     it('links the same blob to several repositories and lists them', async () => {
       await store.linkBlob('b', digest(1), 7);
       await store.linkBlob('a', digest(1), 7);

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { NotFoundError } from '../../errors/backend-errors.js';
+import { ConflictError, NotFoundError } from '../../errors/backend-errors.js';
 import type { BlobStore, ByteRange, UploadEntry } from '../blob-store.js';
 
 /** The reference blob store: everything in memory. For tests and as the plainest reading of the contract. */
@@ -19,7 +19,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async appendUpload(id: string, offset: number, source: AsyncIterable<Buffer>): Promise<number> {
     const upload = this.#upload(id);
-    if (upload.size !== offset) throw new Error(`upload ${id} holds ${upload.size} bytes, not ${offset}`);
+    if (upload.size !== offset) throw new ConflictError(`upload ${id} holds ${upload.size} bytes, not ${offset}`);
     const received: Buffer[] = [];
     let written = 0;
     for await (const chunk of source) {
@@ -62,6 +62,10 @@ export class MemoryBlobStore implements BlobStore {
 
   async delete(digest: string): Promise<void> {
     this.#blobs.delete(digest);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open.
   }
 
   #upload(id: string) {
