@@ -25,5 +25,5 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
   const reader = new SqliteDatabase(path);
   reader.pragma('query_only = ON');
   reader.pragma('busy_timeout = 5000');
-  return new SqliteMetadataStore(db, reader);
+  return new SqliteMetadataStore(db, sqlite, reader);
 }

@@ -1,45 +1,40 @@
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
-import type { StoredManifest } from './metadata-store.js';
-
-interface ManifestRow { digest: string; media_type: string; size: number; content: Buffer }
+import type { NewManifest, StoredManifest, UploadSession } from './metadata-store.js';
+import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
 
 /**
- * The embedded metadata store. Everything goes through the shared Kysely implementation except the reads on the
- * pull path, which run as statements prepared once: they answer without building or compiling a query per request.
- * They use a connection of their own: on the writer's connection they would see a transaction's rows between its
- * statements, before it commits or rolls back; in WAL mode a second connection sees only committed data.
+ * The embedded metadata store. The shared Kysely implementation answers the rare calls (listings, referrers,
+ * sweeps); the calls on the push and pull paths run as SQL prepared once, without building and compiling a query per
+ * request, which profiling showed costing more than the statements themselves. The shared metadata suite holds both
+ * to the same contract.
+ *
+ * Writes run on the writer connection inside better-sqlite3's synchronous transactions: each is atomic with
+ * respect to the event loop, and Kysely, left with single-statement reads, never holds a transaction open on that
+ * connection for one of them to interleave with. Reads run on a connection of their own, which in WAL mode sees
+ * only committed data (on the writer's they would see a transaction's rows before it commits or rolls back).
  */
 export class SqliteMetadataStore extends KyselyMetadataStore {
-  readonly #dataVersion: Statement<[], number>;
-  readonly #manifestByTag: Statement<[string, string], ManifestRow>;
-  readonly #manifestByDigest: Statement<[string, string], ManifestRow>;
-  readonly #linkedBlob: Statement<[string, string], number>;
-
   readonly #reader: SqliteDatabase;
+  readonly #writer: SqliteDatabase;
+  readonly #sql: SqliteStatements;
 
-  constructor(db: Kysely<Database>, reader: SqliteDatabase) {
+  constructor(db: Kysely<Database>, writer: SqliteDatabase, reader: SqliteDatabase) {
     super(db);
     this.#reader = reader;
-    const sqlite = reader;
-    this.#dataVersion = sqlite.prepare<[], number>('PRAGMA data_version').pluck();
-    this.#manifestByTag = sqlite.prepare<[string, string], ManifestRow>(
-      'SELECT m.digest, m.media_type, m.size, m.content FROM tags t JOIN manifests m ON m.digest = t.digest WHERE t.repository = ? AND t.name = ?');
-    this.#manifestByDigest = sqlite.prepare<[string, string], ManifestRow>(
-      'SELECT m.digest, m.media_type, m.size, m.content FROM repository_manifests rm JOIN manifests m ON m.digest = rm.digest WHERE rm.repository = ? AND rm.digest = ?');
-    this.#linkedBlob = sqlite.prepare<[string, string], number>(
-      'SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest WHERE rb.repository = ? AND rb.digest = ?').pluck();
+    this.#writer = writer;
+    this.#sql = new SqliteStatements(writer, reader);
   }
 
   /**
    * SQLite's data_version, read on the reader connection, changes when any other connection commits: this
    * process's writer and other Berth processes on the same file alike. The reader sees exactly those commits, so
-   * nothing it cached can be older than the version says.
+   * nothing cached can be older than the version says.
    */
   override changeVersion(): number {
-    return this.#dataVersion.get()!;
+    return this.#sql.dataVersion.get()!;
   }
 
   override async close(): Promise<void> {
@@ -48,16 +43,99 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async manifestByTag(repository: string, tag: string): Promise<StoredManifest | undefined> {
-    return toManifest(this.#manifestByTag.get(repository, tag));
+    return toManifest(this.#sql.manifestByTag.get(repository, tag));
   }
 
   override async manifestByDigest(repository: string, digest: string): Promise<StoredManifest | undefined> {
-    return toManifest(this.#manifestByDigest.get(repository, digest));
+    return toManifest(this.#sql.manifestByDigest.get(repository, digest));
   }
 
   override async linkedBlob(repository: string, digest: string): Promise<{ size: number } | undefined> {
-    const size = this.#linkedBlob.get(repository, digest);
+    const size = this.#sql.linkedBlob.get(repository, digest);
     return size === undefined ? undefined : { size };
+  }
+
+  override async linkedBlobSizes(repository: string, digests: readonly string[]): Promise<Map<string, number>> {
+    const rows = digests.length === 0 ? [] : this.#sql.linkedBlobSizes.all(repository, JSON.stringify([...new Set(digests)]));
+    return new Map(rows.map((row) => [row.digest, row.size]));
+  }
+
+  override async linkedManifests(repository: string, digests: readonly string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    return new Set(this.#sql.linkedManifests.all(repository, JSON.stringify([...new Set(digests)])));
+  }
+
+  override async repositoryExists(repository: string): Promise<boolean> {
+    return this.#sql.repositoryExists.get(repository) !== undefined;
+  }
+
+  override async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
+    const sql = this.#sql;
+    const now = Date.now();
+    this.#writer.transaction(() => {
+      sql.ensureRepository.run(repository, now);
+      sql.insertBlob.run(digest, size, now);
+      sql.linkBlob.run(repository, digest, now);
+      if (endSession !== undefined) sql.deleteUploadSession.run(endSession);
+    }).immediate();
+  }
+
+  override async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    return this.#sql.unlinkBlob.run(repository, digest).changes > 0;
+  }
+
+  override async putManifest(manifest: NewManifest): Promise<void> {
+    const sql = this.#sql;
+    const { repository, digest, now } = manifest;
+    this.#writer.transaction(() => {
+      sql.ensureRepository.run(repository, now);
+      const inserted = sql.insertManifest.run(digest, manifest.mediaType, manifest.content.length, manifest.content,
+        manifest.artifactType ?? null, manifest.subjectDigest ?? null,
+        manifest.annotations ? JSON.stringify(manifest.annotations) : null, now);
+      if (inserted.changes > 0) {
+        for (const ref of manifest.references) sql.insertReference.run(digest, ref.digest, ref.kind);
+      }
+      sql.linkManifest.run(repository, digest, now);
+      if (manifest.tag !== undefined) sql.upsertTag.run(repository, manifest.tag, digest, now);
+      sql.insertEvent.run('manifest.pushed', repository, digest, manifest.tag ?? null, now);
+    }).immediate();
+  }
+
+  override async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const sql = this.#sql;
+    return this.#writer.transaction(() => {
+      if (sql.unlinkManifest.run(repository, digest).changes === 0) return false;
+      sql.deleteTagsOf.run(repository, digest);
+      sql.insertEvent.run('manifest.deleted', repository, digest, null, Date.now());
+      return true;
+    }).immediate();
+  }
+
+  override async deleteTag(repository: string, tag: string): Promise<boolean> {
+    const sql = this.#sql;
+    return this.#writer.transaction(() => {
+      const digest = sql.deleteTag.get(repository, tag);
+      if (digest === undefined) return false;
+      sql.insertEvent.run('tag.deleted', repository, digest, tag, Date.now());
+      return true;
+    }).immediate();
+  }
+
+  override async createUploadSession(id: string, repository: string, now: number): Promise<void> {
+    this.#sql.createUploadSession.run(id, repository, now, now);
+  }
+
+  override async uploadSession(id: string): Promise<UploadSession | undefined> {
+    const row = this.#sql.uploadSession.get(id);
+    return row && { id: row.id, repository: row.repository, createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+
+  override async touchUploadSession(id: string, now: number): Promise<void> {
+    this.#sql.touchUploadSession.run(now, id);
+  }
+
+  override async deleteUploadSession(id: string): Promise<void> {
+    this.#sql.deleteUploadSession.run(id);
   }
 }
 
