@@ -81,21 +81,33 @@ export class FilesystemBlobStore implements BlobStore {
     try {
       const held = fstatSync(fd).size;
       if (held !== offset) throw new ConflictError(`upload ${id} holds ${held} bytes, not ${offset}`);
+      // One batch is written while the next gathers from the socket, so receiving and writing overlap.
       const pending: Buffer[] = [];
       let pendingBytes = 0;
+      let writing: Promise<void> | undefined;
       const flush = async (): Promise<void> => {
+        await writing;
         const batch = pending.splice(0);
         const bytes = pendingBytes;
+        const position = offset + written;
         pendingBytes = 0;
-        await writeAll(fd, batch, bytes, offset + written);
         written += bytes;
+        writing = writeAll(fd, batch, bytes, position);
+        // Marked handled now: a failure is rethrown where it is awaited, not reported as unhandled meanwhile.
+        writing.catch(() => undefined);
       };
-      for await (const chunk of source) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= writeBatchBytes || pending.length >= 512) await flush();
+      try {
+        for await (const chunk of source) {
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes >= writeBatchBytes || pending.length >= 512) await flush();
+        }
+        if (pendingBytes > 0) await flush();
+      } finally {
+        // Whatever happened to the source, the write under way finishes before the file is cut back or closed.
+        await writing?.catch(() => undefined);
       }
-      if (pendingBytes > 0) await flush();
+      await writing;
       if (options.final) {
         await fsyncAsync(fd);
         this.#synced.add(id);
