@@ -105,9 +105,14 @@ export class UploadService {
     return true;
   }
 
-  /** Bytes received so far by a session, as the blob store holds them. */
+  /**
+   * Bytes received so far by a session, as the blob store holds them. Only checks the session exists: rebuilding a
+   * resumed session's hash (a read of all its bytes) waits for the request that needs it.
+   */
   async status(repository: string, id: string): Promise<number> {
-    await this.#open(repository, id);
+    assertName(repository);
+    const live = this.#live.get(id);
+    if (live ? live.repository !== repository : !(await this.#sessionOf(repository, id))) throw uploadUnknown(repository, id);
     return this.#size(id);
   }
 
@@ -247,12 +252,17 @@ export class UploadService {
       if (live.repository !== repository) throw uploadUnknown(repository, id);
       return live;
     }
-    const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await this.metadata.uploadSession(id) : undefined;
-    if (!session || session.repository !== repository) throw uploadUnknown(repository, id);
+    if (!(await this.#sessionOf(repository, id))) throw uploadUnknown(repository, id);
     const offset = await this.#size(id);
     const rebuilt: LiveUpload = { repository, hash: await this.#hashStored(id, 'sha256'), offset };
     this.#live.set(id, rebuilt);
     return rebuilt;
+  }
+
+  /** Whether the metadata store holds an open session `id` of `repository`. */
+  async #sessionOf(repository: string, id: string): Promise<boolean> {
+    const session = /^[A-Za-z0-9-]{1,64}$/.test(id) ? await this.metadata.uploadSession(id) : undefined;
+    return session !== undefined && session.repository === repository;
   }
 
   async #size(id: string): Promise<number> {
