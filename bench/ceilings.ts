@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MiB, RandomContent } from './client/content.js';
 import type { Profile } from './profiles.js';
 import type { CeilingName } from './scenarios/scenario.js';
@@ -14,7 +13,7 @@ export const ceilingLabels: Record<CeilingName, string> = {
   sha256: 'sha256, one thread (Node crypto)',
   generator: "the benchmark's random-content generator (AES-128-CTR)",
   fsyncWrite: "write + fsync on the data disk",
-  loopback: 'TCP over loopback, one connection, process to process',
+  loopback: 'TCP over loopback, one connection, write(2) from memory to another process (sendfile can pass it)',
 };
 
 /** The machine's own limits, in MB/s: what any registry's figures can be read against. */
@@ -70,30 +69,30 @@ async function fsyncWriteRate(dir: string, bytes: number): Promise<number> {
 
 /**
  * One TCP connection over 127.0.0.1 to a sink in another Node process (so each end has its own core, as a
- * registry and its client do): bytes sent until the sink confirms it received them all.
+ * registry and its client do): bytes written until the sink confirms it received them all. The sink reads into one
+ * reused buffer, as the benchmark's pull client does (bench/client/lean-get.ts).
  */
 async function loopbackRate(bytes: number): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
   const sink = spawn(process.execPath, ['-e', `
-    const net = require('node:net');
     const total = Number(process.argv[1]);
-    const server = net.createServer((socket) => {
-      let seen = 0;
-      socket.on('data', (chunk) => { seen += chunk.length; if (seen >= total) socket.end('k'); });
-    });
-    server.listen(0, '127.0.0.1', () => { console.log(server.address().port); });
-  `, String(bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let seen = 0;
+    const socket = require('node:net').connect({ port: Number(process.argv[2]), host: '127.0.0.1', onread: {
+      buffer: Buffer.allocUnsafe(1 << 20),
+      callback(size) { seen += size; if (seen >= total) socket.end('k'); return true; },
+    } });
+  `, String(bytes), String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: sink.stdout! }).once('line', (line) => resolve(Number(line)));
-      sink.once('exit', (code) => reject(new Error(`loopback sink exited with ${code}`)));
-    });
+    const socket = await accepted;
     const chunk = randomBytes(MiB);
-    const socket = connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
     const start = performance.now();
     const acknowledged = new Promise<void>((resolve, reject) => {
       socket.once('data', () => resolve());
       socket.once('error', reject);
+      sink.once('exit', (code) => reject(new Error(`loopback sink exited with ${code}`)));
     });
     for (let sent = 0; sent < bytes; sent += chunk.length) {
       if (!socket.write(chunk)) await new Promise<void>((resolve) => socket.once('drain', resolve));
@@ -104,5 +103,6 @@ async function loopbackRate(bytes: number): Promise<number> {
     return rate;
   } finally {
     sink.kill('SIGKILL');
+    server.close();
   }
 }

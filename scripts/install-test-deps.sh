@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(skopeo umoci podman buildah containerd docker.io uidmap openssl)
+# gcc and libc6-dev build the sendfile helper (native/sendfile.c), so the tests run the path users get.
+packages=(gcc libc6-dev skopeo umoci podman buildah containerd docker.io uidmap openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

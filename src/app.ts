@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { BerthConfig } from './config/config-schema.js';
 import { buildServer } from './http/build-server.js';
+import { sendfileAddon } from './http/native-sendfile.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { openSqliteMetadataStore } from './metadata/open-sqlite.js';
 import { BlobService } from './registry/blob-service.js';
@@ -59,7 +60,11 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       await server.listen({ host, port });
       const address = server.server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
-      logger.info({ host, port: bound, dataDir, tls: Boolean(config.tls.cert) }, 'berth listening');
+      const tls = Boolean(config.tls.cert);
+      const sendfile = sendfileAddon();
+      // How blob bodies leave: operators should see when the fast path is off and why.
+      const pulls = tls ? 'streamed (TLS)' : sendfile.addon ? 'sendfile' : `streamed (${sendfile.why})`;
+      logger.info({ host, port: bound, dataDir, tls, pulls }, 'berth listening');
       return { host, port: bound };
     },
     async close() {

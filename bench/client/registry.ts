@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { leanGet } from './lean-get.js';
 import type { Blob } from './content.js';
 import { HttpClient, type HttpResponse } from './http.js';
 
@@ -84,15 +85,15 @@ export class RegistryClient {
     return patches;
   }
 
-  /** GET a blob; the bytes are discarded as they come, or hashed and checked when `verify` is set. */
+  /**
+   * GET a blob on a connection of its own (see lean-get.ts); the bytes are discarded as they come, or hashed and
+   * checked when `verify` is set.
+   */
   async pullBlob(repository: string, digest: string, size: number, verify = false): Promise<number> {
     const hash = verify ? createHash('sha256') : undefined;
-    const response = await this.http.request({
-      method: 'GET',
-      target: `/v2/${repository}/blobs/${digest}`,
-      expect: 200,
-      response: hash ? { hash } : 'discard',
-    });
+    const path = `/v2/${repository}/blobs/${digest}`;
+    const response = await leanGet(this.http.base, path, hash);
+    if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}, expected 200: ${response.errorBody.slice(0, 500)}`);
     if (response.bytes !== size) throw new Error(`GET blob ${digest} gave ${response.bytes} bytes, expected ${size}`);
     if (hash) {
       const actual = `sha256:${hash.digest('hex')}`;

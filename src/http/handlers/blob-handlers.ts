@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BlobService } from '../../registry/blob-service.js';
+import { sendBlob } from '../send-blob.js';
 
 /** GET and HEAD /v2/<name>/blobs/<digest>: the bytes, or one range of them (206). */
 export async function getBlob(blobs: BlobService, name: string, digest: string,
@@ -19,7 +20,7 @@ export async function getBlob(blobs: BlobService, name: string, digest: string,
   } else {
     reply.code(200).header('content-length', blob.size);
   }
-  return reply.send(blob.stream);
+  return sendBlob(reply, blob.stream);
 }
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from the repository (202). */

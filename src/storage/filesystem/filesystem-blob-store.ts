@@ -8,6 +8,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { BackendError, ConflictError, NotFoundError } from '../../errors/backend-errors.js';
 import type { BlobStore, ByteRange, UploadEntry } from '../blob-store.js';
+import { markFileRegion } from '../file-region.js';
 import { FilesystemLayout } from './filesystem-layout.js';
 
 const fsyncAsync = promisify(fsync);
@@ -174,11 +175,13 @@ export class FilesystemBlobStore implements BlobStore {
 
   async read(digest: string, range?: ByteRange): Promise<Readable> {
     const fd = wrap(() => openSync(this.#layout.blobPath(digest), 'r'), `blob ${digest}`);
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start + 1 : wrap(() => fstatSync(fd).size);
     const highWaterMark = this.#activeReads >= crowdedReads ? crowdedReadHighWaterMark : readHighWaterMark;
     const stream = createReadStream('', { fd, start: range?.start, end: range?.end, highWaterMark });
     this.#activeReads++;
     stream.once('close', () => this.#activeReads--);
-    return stream;
+    return markFileRegion(stream, { fd, start, length });
   }
 
   async delete(digest: string): Promise<void> {
