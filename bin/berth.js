@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs Berth from the JavaScript that `npm install` compiles into dist/ (fast start, low memory). When the sources
+// Runs Berth from the bundle that `npm install` builds into dist/berth.mjs (fast start, low memory). When the sources
 // are newer than that build, as while editing them, it runs them directly through tsx's loader instead.
 //
 // This launcher is CommonJS (bin/package.json) on purpose: Node loads it synchronously, so libuv's thread pool has
@@ -27,7 +27,7 @@ async function main() {
   const sources = join(root, 'src');
   const built = existsSync(stamp) && (!existsSync(sources) || statSync(stamp).mtimeMs >= newestSource(sources));
   if (built) {
-    await import('../dist/cli.js');
+    await import('../dist/berth.mjs');
   } else {
     const { register } = await import('tsx/esm/api');
     register();

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 npx tsc --noEmit
-# Child-process tests run bin/berth.js, which runs the compiled dist/ as users do; build it from these sources.
+# Child-process tests run bin/berth.js, which runs the bundle in dist/ as users do; build it from these sources.
 npm run build --silent
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

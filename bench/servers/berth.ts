@@ -10,7 +10,7 @@ export const berth: ServerLauncher = {
 
   async describe() {
     const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const how = (await compiledBuildIsCurrent()) ? 'compiled dist/' : 'src/ through tsx';
+    const how = (await compiledBuildIsCurrent()) ? 'bundled dist/berth.mjs' : 'src/ through tsx';
     return `Berth ${pkg.version} (this working tree, ${how}), node ${process.version}, embedded default, --log-level warn`;
   },
 
