@@ -198,6 +198,13 @@ export class FilesystemBlobStore implements BlobStore {
   async #directory(path: string): Promise<number> {
     const known = this.#directories.get(path);
     if (known !== undefined) return known;
+    // sha256's prefix directories exist from init(): opening one is a few microseconds, where creating it through
+    // the thread pool (mkdir, then its stat of the existing path) cost two round trips on a push's critical path.
+    const existing = openDirectoryIfPresent(path);
+    if (existing !== undefined) {
+      this.#directories.set(path, existing);
+      return existing;
+    }
     const created = await wrapAsync(() => mkdir(path, { recursive: true }));
     // Each new directory's entry lives in its parent: sync the parents from this one up to the first created.
     for (let dir = dirname(path); created !== undefined; dir = dirname(dir)) {
@@ -212,6 +219,16 @@ export class FilesystemBlobStore implements BlobStore {
     }
     this.#directories.set(path, fd);
     return fd;
+  }
+}
+
+/** A directory's descriptor, or undefined when it does not exist yet. */
+function openDirectoryIfPresent(path: string): number | undefined {
+  try {
+    return openSync(path, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw wrapError(error);
   }
 }
 
