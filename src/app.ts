@@ -5,7 +5,8 @@ import type { BerthConfig } from './config/config-schema.js';
 import { buildServer } from './http/build-server.js';
 import { sendfileAddon } from './http/native-sendfile.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
-import { openSqliteMetadataStore } from './metadata/open-sqlite.js';
+import { migratePostgresDatabase, openPostgresMetadataStore } from './metadata/open-postgres.js';
+import { migrateSqliteFile, openSqliteMetadataStore } from './metadata/open-sqlite.js';
 import { BlobService } from './registry/blob-service.js';
 import { ListingService } from './registry/listing-service.js';
 import { ManifestService } from './registry/manifest-service.js';
@@ -33,7 +34,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
 
   const store = new FilesystemBlobStore(join(dataDir, 'storage'));
   await store.init();
-  const metadata: MetadataStore = await openSqliteMetadataStore(join(dataDir, 'berth.db'));
+  const metadata = await openMetadataStore(config, dataDir, logger);
 
   const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
   const services = {
@@ -64,7 +65,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       const sendfile = sendfileAddon();
       // How blob bodies leave: operators should see when the fast path is off and why.
       const pulls = tls ? 'streamed (TLS)' : sendfile.addon ? 'sendfile' : `streamed (${sendfile.why})`;
-      logger.info({ host, port: bound, dataDir, tls, pulls }, 'berth listening');
+      logger.info({ host, port: bound, dataDir, metadata: config.database.url ? 'postgresql' : 'sqlite', tls, pulls }, 'berth listening');
       return { host, port: bound };
     },
     async close() {
@@ -88,4 +89,19 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
 function splitListen(listen: string): { host: string; port: number } {
   const separator = listen.lastIndexOf(':');
   return { host: listen.slice(0, separator).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(separator + 1)) };
+}
+
+/** PostgreSQL when a database URL is configured (a cluster's shared store), else SQLite under the data folder. */
+export async function openMetadataStore(config: Readonly<BerthConfig>, dataDir: string, log: Logger): Promise<MetadataStore> {
+  const { url, poolSize, migrate } = config.database;
+  if (url !== undefined) {
+    return openPostgresMetadataStore({ url, poolSize, migrate }, log.child({ component: 'metadata' }));
+  }
+  return openSqliteMetadataStore(join(dataDir, 'berth.db'));
+}
+
+/** Brings the configured metadata database up to date; the names of the migrations applied now. */
+export async function migrateMetadata(config: Readonly<BerthConfig>): Promise<string[]> {
+  const { url } = config.database;
+  return url !== undefined ? migratePostgresDatabase(url) : migrateSqliteFile(join(resolve(config.dataDir), 'berth.db'));
 }

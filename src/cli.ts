@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createBerth } from './app.js';
+import { createBerth, migrateMetadata } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 
 const program = new Command()
@@ -40,6 +40,23 @@ program.command('serve')
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program.command('migrate')
+  .description('bring the metadata database up to date (PostgreSQL from BERTH_DATABASE_URL, else SQLite under --data), then exit')
+  .option('-c, --config <file>', 'YAML configuration file (also BERTH_CONFIG)')
+  .option('-d, --data <dir>', 'data folder holding the SQLite database (default ./berth-data)')
+  .option('--database-url <url>', 'postgres:// URL (also BERTH_DATABASE_URL)')
+  .action(async (options: Record<string, string | undefined>) => {
+    const config = loadConfig({
+      file: options.config ?? process.env.BERTH_CONFIG,
+      env: process.env,
+      overrides: { dataDir: options.data, 'database.url': options.databaseUrl, 'database.migrate': true, 'log.level': 'warn' },
+    });
+    const applied = await migrateMetadata(config);
+    process.stdout.write(applied.length > 0
+      ? `berth: applied migrations ${applied.join(', ')}\n`
+      : 'berth: the metadata database is up to date\n');
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

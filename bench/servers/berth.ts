@@ -1,8 +1,16 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, spawnServer, type RunningServer, type ServerLauncher } from './server.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
+/**
+ * The bundle the bench runs: built and copied once when the run starts, so that editing the sources while a long run
+ * goes on cannot switch later rounds to other code (bin/berth.js would run the edited sources through tsx).
+ */
+const snapshot = join(repoRoot, 'dist', 'bench-snapshot.mjs');
+const run = promisify(execFile);
 
 /** Berth on its embedded default (filesystem blobs, SQLite), as `berth serve` runs it, with no auth. */
 export const berth: ServerLauncher = {
@@ -10,12 +18,12 @@ export const berth: ServerLauncher = {
 
   async describe() {
     const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const how = (await compiledBuildIsCurrent()) ? 'bundled dist/berth.mjs' : 'src/ through tsx';
-    return `Berth ${pkg.version} (this working tree, ${how}), node ${process.version}, embedded default, --log-level warn`;
+    return `Berth ${pkg.version} (this working tree, bundled at the start of the run), node ${process.version}, embedded default, --log-level warn`;
   },
 
   async ensureInstalled() {
-    // Runs from this working tree with its installed dependencies.
+    await run('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
+    await copyFile(join(repoRoot, 'dist', 'berth.mjs'), snapshot);
   },
 
   async start(sessionDir: string): Promise<RunningServer> {
@@ -25,30 +33,16 @@ export const berth: ServerLauncher = {
     return spawnServer({
       name: 'berth',
       command: process.execPath,
-      args: [join(repoRoot, 'bin', 'berth.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'],
+      args: [snapshot, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'],
       cwd: repoRoot,
-      // Only the flags configure it: no BERTH_* setting of the caller's shell leaks in.
-      env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BERTH_'))),
+      env: {
+        // Only the flags configure it: no BERTH_* setting of the caller's shell leaks in.
+        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BERTH_'))),
+        // What bin/berth.js sets before loading the bundle.
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+      },
       port,
       dataDir,
     });
   },
 };
-
-/**
- * Whether bin/berth.js will run a compiled build: one stamped in dist/ and newer than every source file (otherwise
- * it runs the TypeScript sources through tsx, which starts slower and holds more memory). Told in the report.
- */
-async function compiledBuildIsCurrent(): Promise<boolean> {
-  const stamp = await stat(join(repoRoot, 'dist', '.build-stamp')).catch(() => undefined);
-  if (!stamp) return false;
-  const newest = async (dir: string): Promise<number> => {
-    let latest = 0;
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      latest = Math.max(latest, entry.isDirectory() ? await newest(path) : (await stat(path)).mtimeMs);
-    }
-    return latest;
-  };
-  return stamp.mtimeMs >= await newest(join(repoRoot, 'src'));
-}

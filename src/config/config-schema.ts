@@ -9,7 +9,7 @@ const listenPattern = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/;
 export const configSchema = z.object({
   /** HOST:PORT to listen on; `[::1]:5000` for IPv6. */
   listen: z.string().regex(listenPattern, 'expected HOST:PORT, for example 127.0.0.1:5000').default('127.0.0.1:5000'),
-  /** Folder for blobs, uploads and the SQLite database. */
+  /** Folder for blobs, uploads and the SQLite database (the database only when database.url is unset). */
   dataDir: z.string().min(1).default('./berth-data'),
   tls: z.object({
     cert: z.string().min(1).optional(),
@@ -17,6 +17,18 @@ export const configSchema = z.object({
   }).strict().default({}).refine((tls) => (tls.cert === undefined) === (tls.key === undefined), {
     message: 'set both tls.cert and tls.key, or neither',
   }),
+  database: z.object({
+    /**
+     * A postgres:// (or postgresql://) URL selects PostgreSQL, shared by every node of a cluster; unset, metadata
+     * lives in SQLite under dataDir.
+     */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL, for example postgres://berth:secret@db:5432/berth')
+      .optional(),
+    /** Connections each node keeps to PostgreSQL at most. */
+    poolSize: z.number().int().positive().max(1000).default(10),
+    /** Whether a node brings the schema up to date when it starts; off, it refuses to start on an old schema. */
+    migrate: z.boolean().default(true),
+  }).strict().default({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().default({}),

@@ -30,14 +30,25 @@ export class KyselyMetadataStore implements MetadataStore {
     return this.#writes;
   }
 
-  /** Runs a write and counts it, committed or not (counting a rolled-back one only costs a cache refill). */
-  async #write<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write that may change what caches hold, as one transaction, and counts it, committed or not (counting a
+   * rolled-back one only costs a cache refill). `announce` runs last inside the transaction, for dialects that tell
+   * other nodes about the write when it commits.
+   */
+  async #write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     try {
-      return await work();
+      return await this.#db.transaction().execute(async (trx) => {
+        const result = await work(trx);
+        await this.announce(trx);
+        return result;
+      });
     } finally {
       this.#writes++;
     }
   }
+
+  /** Tells other nodes, when the transaction commits, that cached reads may have changed; nothing by default. */
+  protected async announce(_trx: Transaction<Database>): Promise<void> {}
 
   async linkedBlob(repository: string, digest: string): Promise<{ size: number } | undefined> {
     const row = await this.#db.selectFrom('repository_blobs as rb')
@@ -71,22 +82,20 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
-    return this.#write(async () => {
+    return this.#write(async (trx) => {
       const now = Date.now();
-      await this.#db.transaction().execute(async (trx) => {
-        await ensureRepository(trx, repository, now);
-        await trx.insertInto('blobs').values({ digest, size, created_at: now })
-          .onConflict((oc) => oc.column('digest').doNothing()).execute();
-        await trx.insertInto('repository_blobs').values({ repository, digest, created_at: now })
-          .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
-        if (endSession !== undefined) await trx.deleteFrom('upload_sessions').where('id', '=', endSession).execute();
-      });
+      await ensureRepository(trx, repository, now);
+      await trx.insertInto('blobs').values({ digest, size, created_at: now })
+        .onConflict((oc) => oc.column('digest').doNothing()).execute();
+      await trx.insertInto('repository_blobs').values({ repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      if (endSession !== undefined) await trx.deleteFrom('upload_sessions').where('id', '=', endSession).execute();
     });
   }
 
   async unlinkBlob(repository: string, digest: string): Promise<boolean> {
-    return this.#write(async () => {
-      const result = await this.#db.deleteFrom('repository_blobs')
+    return this.#write(async (trx) => {
+      const result = await trx.deleteFrom('repository_blobs')
         .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
@@ -103,38 +112,36 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async putManifest(manifest: NewManifest): Promise<void> {
-    return this.#write(async () => {
+    return this.#write(async (trx) => {
       const { repository, digest, now } = manifest;
-      await this.#db.transaction().execute(async (trx) => {
-        await ensureRepository(trx, repository, now);
-        const inserted = await trx.insertInto('manifests').values({
-          digest,
-          media_type: manifest.mediaType,
-          size: manifest.content.length,
-          content: manifest.content,
-          artifact_type: manifest.artifactType ?? null,
-          subject_digest: manifest.subjectDigest ?? null,
-          annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
-          created_at: now,
-        }).onConflict((oc) => oc.column('digest').doNothing()).executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-          const unique = new Map(manifest.references.map((ref) => [`${ref.kind} ${ref.digest}`, ref]));
-          for (const slice of slices([...unique.values()], 500)) {
-            await trx.insertInto('manifest_references')
-              .values(slice.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
-              .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
-          }
+      await ensureRepository(trx, repository, now);
+      const inserted = await trx.insertInto('manifests').values({
+        digest,
+        media_type: manifest.mediaType,
+        size: manifest.content.length,
+        content: manifest.content,
+        artifact_type: manifest.artifactType ?? null,
+        subject_digest: manifest.subjectDigest ?? null,
+        annotations: manifest.annotations ? JSON.stringify(manifest.annotations) : null,
+        created_at: now,
+      }).onConflict((oc) => oc.column('digest').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+        const unique = new Map(manifest.references.map((ref) => [`${ref.kind} ${ref.digest}`, ref]));
+        for (const slice of slices([...unique.values()], 500)) {
+          await trx.insertInto('manifest_references')
+            .values(slice.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
+            .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
         }
-        await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
-          .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
-        if (manifest.tag !== undefined) {
-          await trx.insertInto('tags').values({ repository, name: manifest.tag, digest, updated_at: now })
-            .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now })).execute();
-        }
-        await trx.insertInto('events').values({
-          type: 'manifest.pushed', repository, digest, tag: manifest.tag ?? null, created_at: now,
-        }).execute();
-      });
+      }
+      await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
+        .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
+      if (manifest.tag !== undefined) {
+        await trx.insertInto('tags').values({ repository, name: manifest.tag, digest, updated_at: now })
+          .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now })).execute();
+      }
+      await trx.insertInto('events').values({
+        type: 'manifest.pushed', repository, digest, tag: manifest.tag ?? null, created_at: now,
+      }).execute();
     });
   }
 
@@ -157,31 +164,27 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
-    return this.#write(async () => {
-      return this.#db.transaction().execute(async (trx) => {
-        const removed = await trx.deleteFrom('repository_manifests')
-          .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
-        if (Number(removed.numDeletedRows) === 0) return false;
-        await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
-        await trx.insertInto('events').values({
-          type: 'manifest.deleted', repository, digest, tag: null, created_at: Date.now(),
-        }).execute();
-        return true;
-      });
+    return this.#write(async (trx) => {
+      const removed = await trx.deleteFrom('repository_manifests')
+        .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+      if (Number(removed.numDeletedRows) === 0) return false;
+      await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
+      await trx.insertInto('events').values({
+        type: 'manifest.deleted', repository, digest, tag: null, created_at: Date.now(),
+      }).execute();
+      return true;
     });
   }
 
   async deleteTag(repository: string, tag: string): Promise<boolean> {
-    return this.#write(async () => {
-      return this.#db.transaction().execute(async (trx) => {
-        const row = await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag)
-          .returning('digest').executeTakeFirst();
-        if (!row) return false;
-        await trx.insertInto('events').values({
-          type: 'tag.deleted', repository, digest: row.digest, tag, created_at: Date.now(),
-        }).execute();
-        return true;
-      });
+    return this.#write(async (trx) => {
+      const row = await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag)
+        .returning('digest').executeTakeFirst();
+      if (!row) return false;
+      await trx.insertInto('events').values({
+        type: 'tag.deleted', repository, digest: row.digest, tag, created_at: Date.now(),
+      }).execute();
+      return true;
     });
   }
 

@@ -8,11 +8,32 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema up to date; throws with the failing migration's name when one fails. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/** The schema is older than this Berth and the node was told not to migrate. */
+export class SchemaOutOfDateError extends Error {
+  constructor(readonly pending: string[]) {
+    super(`the metadata database lacks migrations ${pending.join(', ')}: run "berth migrate" (or start one node with migrations on)`);
+    this.name = 'SchemaOutOfDateError';
+  }
+}
+
+/**
+ * Brings the schema up to date (`migrate`), or only checks that it is (`check`); throws with the failing
+ * migration's name when one fails. Returns the names of the migrations applied now.
+ */
+export async function migrateToLatest(db: Kysely<any>, mode: 'migrate' | 'check' = 'migrate'): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  if (mode === 'check') {
+    const pending = (await migrator.getMigrations()).filter((migration) => migration.executedAt === undefined);
+    if (pending.length > 0) throw new SchemaOutOfDateError(pending.map((migration) => migration.name));
+    return [];
+  }
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`metadata migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
+
+/** Names of every migration this Berth knows, in order. */
+export const knownMigrations = (): string[] => Object.keys(migrations);

@@ -27,3 +27,14 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
   reader.pragma('busy_timeout = 5000');
   return new SqliteMetadataStore(db, sqlite, reader);
 }
+
+/** `berth migrate` on SQLite: the migrations applied now (none when the schema was current). */
+export async function migrateSqliteFile(path: string): Promise<string[]> {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(path) }) });
+  try {
+    return await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -27,6 +27,9 @@ export interface ChunkRequest {
  * this process has seen needs no database read and no stat. After a restart, or when another process moved the
  * session on, it is rebuilt once from the metadata store and the bytes held.
  */
+/** This node's memory of a session was behind the store, which refused the append before reading the body. */
+class StaleSession extends Error {}
+
 interface LiveUpload {
   readonly repository: string;
   hash: Hash;
@@ -120,8 +123,7 @@ export class UploadService {
   async append(repository: string, id: string, chunk: ChunkRequest): Promise<number> {
     assertName(repository);
     return this.#exclusive(id, async () => {
-      const live = await this.#open(repository, id);
-      await this.#appendChunk(id, live, chunk, false);
+      const live = await this.#appendCurrent(repository, id, chunk, false);
       await this.metadata.touchUploadSession(id, Date.now());
       return live.offset;
     });
@@ -131,9 +133,10 @@ export class UploadService {
   async complete(repository: string, id: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
     assertName(repository);
     return this.#exclusive(id, async () => {
-      const live = await this.#open(repository, id);
       const digest = requireDigest(digestValue);
-      if (chunk.body !== undefined) await this.#appendChunk(id, live, chunk, true);
+      const live = chunk.body !== undefined
+        ? await this.#appendCurrent(repository, id, chunk, true)
+        : await this.#current(repository, id);
       const hash = digest.algorithm === 'sha256' ? live.hash : await this.#hashStored(id, digest.algorithm);
       try {
         await this.#commit(repository, id, digest, hash, live.offset, true);
@@ -184,7 +187,41 @@ export class UploadService {
     return orphans.length;
   }
 
-  async #appendChunk(id: string, live: LiveUpload, chunk: ChunkRequest, final: boolean): Promise<void> {
+  /**
+   * Appends a chunk to the session as it stands now. In a cluster, the previous chunk may have gone to another node:
+   * this node's memory of the session is then behind the store, which is detected before any byte of the body is
+   * read (a declared start past what this node knows, or the store refusing the offset), and the session is rebuilt
+   * from the stored bytes once before appending.
+   */
+  async #appendCurrent(repository: string, id: string, chunk: ChunkRequest, final: boolean): Promise<LiveUpload> {
+    let live = await this.#open(repository, id);
+    const declared = parseContentRange(chunk.contentRange);
+    if (declared && declared.start !== live.offset && (await this.#size(id)) !== live.offset) {
+      live = await this.#reload(repository, id);
+    }
+    try {
+      await this.#appendChunk(id, live, chunk, final, true);
+    } catch (error) {
+      if (!(error instanceof StaleSession)) throw error;
+      live = await this.#reload(repository, id);
+      await this.#appendChunk(id, live, chunk, final, false);
+    }
+    return live;
+  }
+
+  /** The session, checked against the store: rebuilt when another node has moved it on. */
+  async #current(repository: string, id: string): Promise<LiveUpload> {
+    const live = await this.#open(repository, id);
+    return (await this.#size(id)) === live.offset ? live : this.#reload(repository, id);
+  }
+
+  async #reload(repository: string, id: string): Promise<LiveUpload> {
+    this.#live.delete(id);
+    return this.#open(repository, id);
+  }
+
+  /** `mayBeStale`: a conflict with the store throws StaleSession (to rebuild and retry) instead of answering 416. */
+  async #appendChunk(id: string, live: LiveUpload, chunk: ChunkRequest, final: boolean, mayBeStale: boolean): Promise<void> {
     const offset = live.offset;
     const declared = parseContentRange(chunk.contentRange);
     if (declared) {
@@ -213,6 +250,9 @@ export class UploadService {
       if (error instanceof NotFoundError) throw uploadUnknown(live.repository, id);
       if (error instanceof ConflictError) {
         this.#live.delete(id);
+        // The first time, the caller rebuilds the session and tries again; a second conflict means a writer elsewhere
+        // is appending right now.
+        if (mayBeStale) throw new StaleSession();
         const held = await this.#size(id);
         throw outOfOrder(`the upload holds ${held} bytes, not ${offset}: send the chunk that starts at ${held}`, held);
       }

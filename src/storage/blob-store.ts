@@ -29,7 +29,8 @@ export interface BlobStore {
 
   /**
    * Appends every chunk of `source` to the upload, which must hold exactly `offset` bytes (`ConflictError`
-   * otherwise: another writer moved it), and resolves to the number of bytes appended. If the source throws (a
+   * otherwise, thrown before any of `source` is read: another writer moved it, and the caller may retry with the same
+   * source), and resolves to the number of bytes appended. If the source throws (a
    * client gone, a length or limit check of the caller's), the upload is cut back to `offset` and the error is
    * rethrown, so a failed append leaves no partial chunk. `final` says no append follows before the commit, so the
    * store may make the bytes durable now, while it holds the upload open.

@@ -85,6 +85,16 @@ export function blobStoreSuite(name: string, factory: () => Promise<BlobStoreFix
         assert.deepEqual(await readAll(await store.readUpload('u1')), held);
       });
 
+      it('refuses a stale offset before reading any of the source, so the caller can retry with it', async () => {
+        await store.createUpload('u1');
+        await store.appendUpload('u1', 0, chunksOf(randomBytes(100)));
+        let read = false;
+        const source = (async function* () { read = true; yield randomBytes(10); })();
+        await assert.rejects(store.appendUpload('u1', 0, source), ConflictError);
+        assert.equal(read, false, 'no chunk was taken from the source');
+        assert.equal(await store.appendUpload('u1', 100, source), 10);
+      });
+
       it('commits an upload whose last append was final', async () => {
         await store.createUpload('u1');
         const bytes = randomBytes(5000);
