@@ -8,10 +8,12 @@ import type { MetadataStore } from './metadata/metadata-store.js';
 import { migratePostgresDatabase, openPostgresMetadataStore } from './metadata/open-postgres.js';
 import { migrateSqliteFile, openSqliteMetadataStore } from './metadata/open-sqlite.js';
 import { BlobService } from './registry/blob-service.js';
+import { HealthService } from './registry/health-service.js';
 import { ListingService } from './registry/listing-service.js';
 import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
-import { UploadSweeper } from './registry/upload-sweeper.js';
+import { JobRunner } from './registry/job-runner.js';
+import { UploadSweeper, uploadSweepKind } from './registry/upload-sweeper.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-blob-store.js';
 
 export interface Berth {
@@ -42,10 +44,15 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     uploads,
     manifests: new ManifestService(metadata, config.limits.manifestMaxBytes, config.delete.enabled),
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
+    health: new HealthService(store, metadata),
   };
-  const sweeper = new UploadSweeper(uploads, config.uploads.expireAfterSeconds * 1000,
-    config.uploads.sweepIntervalSeconds * 1000, logger.child({ component: 'upload-sweeper' }));
+  const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
+  const sweeper = new UploadSweeper(uploads, metadata, config.uploads.expireAfterSeconds * 1000, sweepIntervalMs,
+    logger.child({ component: 'upload-sweeper' }));
   await sweeper.start();
+  const jobs = new JobRunner(metadata, { [uploadSweepKind]: sweeper.runJob }, logger.child({ component: 'jobs' }),
+    { pollMs: Math.min(5_000, sweepIntervalMs) });
+  jobs.start();
 
   const server = buildServer(services, {
     log: logger,
@@ -69,6 +76,8 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       return { host, port: bound };
     },
     async close() {
+      // Balancers asking /readyz see this node leave at once, while its in-flight requests finish.
+      services.health.drain();
       // Node closes the connections idle at the moment close() starts; keep-alive connections that finish their
       // request later would hold the shutdown open until their timeout, so idle ones are closed as they appear.
       const reaper = setInterval(() => server.server.closeIdleConnections?.(), 50);
@@ -78,7 +87,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       } finally {
         clearInterval(reaper);
         clearTimeout(grace);
-        await sweeper.stop();
+        await jobs.stop();
         await metadata.close();
         await store.close();
       }

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createBerth, migrateMetadata } from './app.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { OperatorError } from './errors/operator-error.js';
 
 const program = new Command()
   .name('berth')
@@ -63,6 +64,10 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`berth: ${error.message}\n`);
     process.exit(2);
+  }
+  if (error instanceof OperatorError) {
+    process.stderr.write(`berth: ${error.message}\n`);
+    process.exit(1);
   }
   if (error instanceof InvalidArgumentError) throw error;
   process.stderr.write(`berth: ${(error as Error).stack ?? String(error)}\n`);

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { RegistryError } from '../errors/registry-error.js';
 import { handleClientError, handleFrameworkError } from './client-errors.js';
 import { handleError } from './error-handler.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerV2Routes, type RegistryServices } from './v2-routes.js';
 
 export interface ServerOptions {
@@ -49,5 +50,6 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
     throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}`, undefined, {}, 404);
   });
   registerV2Routes(app, services);
+  registerHealthRoutes(app, services.health);
   return app;
 }

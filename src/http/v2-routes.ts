@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError } from '../errors/registry-error.js';
 import type { BlobService } from '../registry/blob-service.js';
+import type { HealthService } from '../registry/health-service.js';
 import type { ListingService } from '../registry/listing-service.js';
 import type { ManifestService } from '../registry/manifest-service.js';
 import type { UploadService } from '../registry/upload-service.js';
@@ -15,6 +16,7 @@ export interface RegistryServices {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly listings: ListingService;
+  readonly health: HealthService;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void;

@@ -26,6 +26,23 @@ export interface Database {
   repository_manifests: { repository: string; digest: string; created_at: number };
   tags: { repository: string; name: string; digest: string; updated_at: number };
   upload_sessions: { id: string; repository: string; created_at: number; updated_at: number };
+  /** The durable job queue (migration 0002). */
+  jobs: {
+    id: Generated<number>;
+    kind: string;
+    unique_key: string | null;
+    payload: string;
+    status: string;
+    attempts: number;
+    max_attempts: number;
+    run_after: number;
+    lease_owner: string | null;
+    lease_until: number | null;
+    progress: string | null;
+    last_error: string | null;
+    created_at: number;
+    updated_at: number;
+  };
   /** Outbox of state changes, written in the same transaction as the change; consumed by later features. */
   events: {
     id: Generated<number>;

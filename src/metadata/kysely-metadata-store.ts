@@ -1,6 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from './database-schema.js';
-import type { MetadataStore, NewManifest, Referrer, StoredManifest, UploadSession } from './metadata-store.js';
+import { openJob } from './migrations/0002-jobs.js';
+import type {
+  Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
+} from './metadata-store.js';
 
 /**
  * Rows or values per statement. SQLite binds at most 32,766 variables and PostgreSQL 65,535; a 4 MiB manifest can
@@ -256,6 +259,81 @@ export class KyselyMetadataStore implements MetadataStore {
     return found;
   }
 
+  async enqueueJob(job: NewJob): Promise<number> {
+    const row = {
+      kind: job.kind, unique_key: job.uniqueKey ?? null, payload: JSON.stringify(job.payload ?? null), status: 'queued',
+      attempts: 0, max_attempts: job.maxAttempts, run_after: job.runAfter, lease_owner: null, lease_until: null,
+      progress: null, last_error: null, created_at: job.now, updated_at: job.now,
+    };
+    if (job.uniqueKey === undefined) {
+      const inserted = await this.#db.insertInto('jobs').values(row).returning('id').executeTakeFirstOrThrow();
+      return Number(inserted.id);
+    }
+    // The partial unique index on unique_key (queued or running) lets one of several racing nodes in.
+    const inserted = await this.#db.insertInto('jobs').values(row)
+      .onConflict((oc) => oc.column('unique_key').where(openJob).doNothing())
+      .returning('id').executeTakeFirst();
+    if (inserted) return Number(inserted.id);
+    const open = await this.#db.selectFrom('jobs').select('id')
+      .where('unique_key', '=', job.uniqueKey).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+    // Finished between the two statements: queue it again.
+    return open ? Number(open.id) : this.enqueueJob(job);
+  }
+
+  async claimJob(kinds: readonly string[], owner: string, leaseMs: number, now: number): Promise<Job | undefined> {
+    if (kinds.length === 0) return undefined;
+    // Claimable: queued and due, or running on a lease that ran out. Checked again on the row being updated, so that
+    // of two nodes racing for one job, the second updates nothing.
+    const claimable = (eb: ExpressionBuilder<Database, 'jobs'>) => eb.and([
+      eb('kind', 'in', kinds),
+      eb.or([
+        eb.and([eb('status', '=', 'queued'), eb('run_after', '<=', now)]),
+        eb.and([eb('status', '=', 'running'), eb('lease_until', '<', now)]),
+      ]),
+    ]);
+    const next = this.lockForClaim(this.#db.selectFrom('jobs').select('id').where(claimable)
+      .orderBy('run_after').orderBy('id').limit(1));
+    const row = await this.#db.updateTable('jobs')
+      .set({ status: 'running', lease_owner: owner, lease_until: now + leaseMs, attempts: sql<number>`attempts + 1`, updated_at: now })
+      .where('id', '=', next).where(claimable)
+      .returningAll().executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Lets a dialect skip rows another session is claiming (PostgreSQL: FOR UPDATE SKIP LOCKED). */
+  protected lockForClaim<Q>(query: Q): Q {
+    return query;
+  }
+
+  async renewJob(id: number, owner: string, leaseUntil: number, progress: JobProgress | undefined, now: number): Promise<boolean> {
+    const result = await this.#db.updateTable('jobs')
+      .set({ lease_until: leaseUntil, updated_at: now, ...(progress && { progress: JSON.stringify(progress) }) })
+      .where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean> {
+    const update = this.#db.updateTable('jobs').where('id', '=', id).where('lease_owner', '=', owner).where('status', '=', 'running');
+    const result = outcome.ok
+      ? await update.set({ status: 'done', lease_owner: null, lease_until: null, updated_at: now }).executeTakeFirst()
+      : await update.set({
+        // Attempts left: queued again for retryAt; otherwise failed for good.
+        status: sql<string>`case when attempts < max_attempts then 'queued' else 'failed' end`,
+        run_after: outcome.retryAt, lease_owner: null, lease_until: null, last_error: outcome.error.slice(0, 4000), updated_at: now,
+      }).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async job(id: number): Promise<Job | undefined> {
+    const row = await this.#db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db);
+  }
+
   async close(): Promise<void> {
     await this.#db.destroy();
   }
@@ -268,4 +346,20 @@ async function ensureRepository(trx: Transaction<Database>, name: string, now: n
 
 function toStoredManifest(row: { digest: string; media_type: string; size: number; content: Buffer }): StoredManifest {
   return { digest: row.digest, mediaType: row.media_type, size: Number(row.size), content: row.content };
+}
+
+function toJob(row: Selectable<Database['jobs']>): Job {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    status: row.status as JobStatus,
+    attempts: Number(row.attempts),
+    maxAttempts: Number(row.max_attempts),
+    runAfter: Number(row.run_after),
+    progress: row.progress ? JSON.parse(row.progress) as JobProgress : undefined,
+    lastError: row.last_error ?? undefined,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
 }

@@ -55,6 +55,25 @@ export interface MetadataStore {
   /** Whether the ids name open sessions; for sweeping orphaned upload bytes. */
   existingUploadSessions(ids: readonly string[]): Promise<Set<string>>;
 
+  /** Queues a job; when `uniqueKey` names a job still queued or running, answers that job's id instead. */
+  enqueueJob(job: NewJob): Promise<number>;
+  /**
+   * Takes the next due job of one of `kinds` for `owner`, leased until `now + leaseMs`: a queued job whose time has
+   * come, or a running one whose lease ran out (its node died). At most one owner gets a job, across nodes.
+   */
+  claimJob(kinds: readonly string[], owner: string, leaseMs: number, now: number): Promise<Job | undefined>;
+  /** Extends the lease `owner` holds and records progress; false when the lease was lost to another owner. */
+  renewJob(id: number, owner: string, leaseUntil: number, progress: JobProgress | undefined, now: number): Promise<boolean>;
+  /**
+   * Ends the run `owner` holds: done, or failed; a failed job with attempts left is queued again for `retryAt`.
+   * False when the lease was lost (another node took the job over).
+   */
+  finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean>;
+  job(id: number): Promise<Job | undefined>;
+
+  /** Resolves when the database answers a query (for readiness checks). */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 
@@ -92,3 +111,38 @@ export interface UploadSession {
   readonly createdAt: number;
   readonly updatedAt: number;
 }
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** How far a running job has come, for progress in the API and UI: `done` of `total` units (bytes, items). */
+export interface JobProgress {
+  readonly done: number;
+  readonly total?: number;
+  readonly note?: string;
+}
+
+export interface NewJob {
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly uniqueKey?: string;
+  readonly runAfter: number;
+  readonly maxAttempts: number;
+  readonly now: number;
+}
+
+export interface Job {
+  readonly id: number;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly status: JobStatus;
+  /** Runs started so far, this one included. */
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly runAfter: number;
+  readonly progress: JobProgress | undefined;
+  readonly lastError: string | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type JobOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly retryAt: number };

@@ -1,15 +1,18 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { OperatorError } from '../errors/operator-error.js';
 import * as initial from './migrations/0001-initial.js';
+import * as jobs from './migrations/0002-jobs.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-jobs': jobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** The schema is older than this Berth and the node was told not to migrate. */
-export class SchemaOutOfDateError extends Error {
+export class SchemaOutOfDateError extends OperatorError {
   constructor(readonly pending: string[]) {
     super(`the metadata database lacks migrations ${pending.join(', ')}: run "berth migrate" (or start one node with migrations on)`);
     this.name = 'SchemaOutOfDateError';

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { OperatorError } from '../errors/operator-error.js';
 import type { Database } from './database-schema.js';
 import { migrateToLatest } from './migrate.js';
 import { PostgresMetadataStore } from './postgres-metadata-store.js';
@@ -30,9 +31,24 @@ function clientConfig(url: string): pg.ClientConfig {
   };
 }
 
+/**
+ * A connection pool that survives broken connections. pg emits 'error' on a client whose connection dies (database
+ * restart, network), idle in the pool or in the middle of a query; unheard, that event would end the process. The
+ * query itself fails with the same error, so callers still see it; the pool replaces the connection on next use.
+ */
+function openPool(url: string, max: number, log?: Logger): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(url), max });
+  const broken = (error: Error): void => {
+    log?.warn({ err: error }, 'a PostgreSQL connection broke; the pool opens a new one when needed');
+  };
+  pool.on('error', broken);
+  pool.on('connect', (client) => { client.on('error', broken); });
+  return pool;
+}
+
 /** Opens the shared metadata store on PostgreSQL, migrating (under an advisory lock) or checking the schema. */
 export async function openPostgresMetadataStore(options: PostgresOptions, log?: Logger): Promise<PostgresMetadataStore> {
-  const pool = new pg.Pool({ ...clientConfig(options.url), max: options.poolSize });
+  const pool = openPool(options.url, options.poolSize, log);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(db, options.url, options.migrate ? 'migrate' : 'check');
@@ -57,6 +73,7 @@ export async function openPostgresMetadataStore(options: PostgresOptions, log?: 
  */
 export async function migratePostgres(db: Kysely<Database>, url: string, mode: 'migrate' | 'check'): Promise<string[]> {
   const lock = new pg.Client(clientConfig(url));
+  lock.on('error', () => undefined); // a broken lock session fails the migration through its next query
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [migrationLockId]);
@@ -78,12 +95,13 @@ function describeConnectionError(error: unknown, url: string): Error {
     const parsed = new URL(url);
     where = `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}, database ${parsed.pathname.slice(1) || '(default)'}`;
   } catch { /* keep the generic wording */ }
-  return new Error(`cannot open ${where}: ${(error as Error).message}. Check BERTH_DATABASE_URL (database.url)`, { cause: error });
+  return new OperatorError(`cannot open ${where}: ${(error as Error).message}. Check BERTH_DATABASE_URL (database.url)`, { cause: error });
 }
 
 /** `berth migrate` on PostgreSQL: the migrations applied now (none when the schema was current). */
 export async function migratePostgresDatabase(url: string): Promise<string[]> {
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ ...clientConfig(url), max: 2 }) }) });
+  const pool = openPool(url, 2);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     return await migratePostgres(db, url, 'migrate');
   } catch (error) {

@@ -73,6 +73,11 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
     await sql`select pg_notify(${changeChannel}, ${this.#nodeId})`.execute(trx);
   }
 
+  /** Nodes polling at once each take a different job instead of queueing behind one row's lock. */
+  protected override lockForClaim<Q>(query: Q): Q {
+    return (query as unknown as { forUpdate(): { skipLocked(): Q } }).forUpdate().skipLocked();
+  }
+
   override async close(): Promise<void> {
     this.#closed = true;
     this.#listening = false;

@@ -1,16 +1,21 @@
 import type { Logger } from 'pino';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import type { JobHandler } from './job-runner.js';
 import type { UploadService } from './upload-service.js';
 
+/** The job kind of a sweep, run by whichever node's job runner takes it. */
+export const uploadSweepKind = 'uploads.sweep';
+
 /**
- * Expires abandoned upload sessions on a timer. Runs once at start-up too, where it also removes upload bytes
- * left without a session by a crash mid-push.
+ * Expires abandoned upload sessions. Sweeps run as jobs of the durable queue, one per interval for the whole
+ * cluster: every node queues the next interval's sweep under the same key, so one sweep runs per interval however
+ * many nodes there are, and a node that dies mid-sweep leaves it to another. At start-up each node also sweeps once
+ * itself, which removes upload bytes left without a session by a crash mid-push.
  */
 export class UploadSweeper {
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-
   constructor(
     private readonly uploads: UploadService,
+    private readonly metadata: MetadataStore,
     private readonly expireAfterMs: number,
     private readonly intervalMs: number,
     private readonly log: Logger,
@@ -20,27 +25,26 @@ export class UploadSweeper {
     const orphans = await this.uploads.removeOrphans();
     if (orphans > 0) this.log.info({ removed: orphans }, 'removed upload leftovers of unfinished pushes');
     await this.sweep();
-    this.#timer = setInterval(() => void this.sweep(), this.intervalMs);
-    this.#timer.unref();
+    await this.#queueNext();
   }
+
+  /** The job: one sweep, then the next interval's sweep queued. */
+  readonly runJob: JobHandler = async () => {
+    await this.sweep();
+    await this.#queueNext();
+  };
 
   async sweep(): Promise<void> {
-    if (this.#running) return this.#running;
-    this.#running = (async () => {
-      try {
-        const removed = await this.uploads.sweep(Date.now() - this.expireAfterMs);
-        if (removed > 0) this.log.info({ removed }, 'expired abandoned uploads');
-      } catch (error) {
-        this.log.error({ err: error }, 'upload sweep failed');
-      } finally {
-        this.#running = undefined;
-      }
-    })();
-    return this.#running;
+    const removed = await this.uploads.sweep(Date.now() - this.expireAfterMs);
+    if (removed > 0) this.log.info({ removed }, 'expired abandoned uploads');
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.#running;
+  async #queueNext(): Promise<void> {
+    const now = Date.now();
+    const slot = Math.floor(now / this.intervalMs) + 1;
+    await this.metadata.enqueueJob({
+      kind: uploadSweepKind, payload: {}, uniqueKey: `${uploadSweepKind}:${slot}`,
+      runAfter: slot * this.intervalMs, maxAttempts: 3, now,
+    });
   }
 }

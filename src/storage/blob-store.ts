@@ -61,6 +61,9 @@ export interface BlobStore {
   /** Removes stored content; a missing one is not an error. */
   delete(digest: string): Promise<void>;
 
+  /** Resolves when the medium answers (for readiness checks); throws `BackendError` otherwise. */
+  ping(): Promise<void>;
+
   /** Releases what the store holds open; called once, at shutdown. */
   close(): Promise<void>;
 }

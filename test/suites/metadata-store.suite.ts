@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { MetadataStore, NewManifest } from '../../src/metadata/metadata-store.js';
+import type { MetadataStore, NewJob, NewManifest } from '../../src/metadata/metadata-store.js';
 
 /** What a backend under test provides: a fresh, empty store per test, and its disposal. */
 export interface MetadataStoreHarness {
@@ -152,6 +152,57 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.deepEqual(await store.existingUploadSessions(['u1', 'u3']), new Set(['u1']));
       await store.deleteUploadSession('u1');
       assert.equal(await store.uploadSession('u1'), undefined);
+    });
+
+    const job = (overrides: Partial<NewJob> = {}): NewJob =>
+      ({ kind: 'test.work', payload: { n: 1 }, runAfter: 1_000, maxAttempts: 3, now: 1_000, ...overrides });
+
+    it('queues jobs and hands each due one to one owner, oldest first, with its payload', async () => {
+      const first = await store.enqueueJob(job({ payload: { n: 1 } }));
+      const second = await store.enqueueJob(job({ payload: { n: 2 } }));
+      await store.enqueueJob(job({ payload: { n: 3 }, runAfter: 9_000 }));
+      await store.enqueueJob(job({ kind: 'other.work' }));
+      const a = await store.claimJob(['test.work'], 'node-a', 30_000, 2_000);
+      const b = await store.claimJob(['test.work'], 'node-b', 30_000, 2_000);
+      assert.deepEqual([a?.id, a?.payload, a?.status, a?.attempts], [first, { n: 1 }, 'running', 1]);
+      assert.deepEqual([b?.id, b?.payload], [second, { n: 2 }]);
+      assert.equal(await store.claimJob(['test.work'], 'node-c', 30_000, 2_000), undefined, 'the third is not due yet');
+      assert.equal((await store.claimJob(['test.work'], 'node-c', 30_000, 9_000))?.payload?.toString(), ({ n: 3 }).toString());
+    });
+
+    it('gives a job whose owner stopped renewing its lease to another owner, and refuses the old owner', async () => {
+      const id = await store.enqueueJob(job());
+      assert.equal((await store.claimJob(['test.work'], 'dead-node', 10_000, 2_000))?.id, id);
+      assert.equal(await store.claimJob(['test.work'], 'node-b', 10_000, 5_000), undefined, 'the lease still holds');
+      assert.ok(await store.renewJob(id, 'dead-node', 20_000, { done: 5, total: 10 }, 6_000));
+      assert.deepEqual((await store.job(id))?.progress, { done: 5, total: 10 });
+      const taken = await store.claimJob(['test.work'], 'node-b', 10_000, 25_000);
+      assert.deepEqual([taken?.id, taken?.attempts], [id, 2]);
+      assert.equal(await store.renewJob(id, 'dead-node', 99_000, undefined, 26_000), false);
+      assert.equal(await store.finishJob(id, 'dead-node', { ok: true }, 26_000), false);
+      assert.ok(await store.finishJob(id, 'node-b', { ok: true }, 27_000));
+      assert.equal((await store.job(id))?.status, 'done');
+    });
+
+    it('retries a failed job at its retry time until its attempts are spent, keeping the last error', async () => {
+      const id = await store.enqueueJob(job({ maxAttempts: 2 }));
+      await store.claimJob(['test.work'], 'n', 10_000, 2_000);
+      assert.ok(await store.finishJob(id, 'n', { ok: false, error: 'disk full', retryAt: 50_000 }, 3_000));
+      assert.deepEqual([(await store.job(id))?.status, (await store.job(id))?.lastError], ['queued', 'disk full']);
+      assert.equal(await store.claimJob(['test.work'], 'n', 10_000, 40_000), undefined, 'not before its retry time');
+      assert.equal((await store.claimJob(['test.work'], 'n', 10_000, 50_000))?.attempts, 2);
+      await store.finishJob(id, 'n', { ok: false, error: 'disk still full', retryAt: 90_000 }, 51_000);
+      assert.deepEqual([(await store.job(id))?.status, (await store.job(id))?.lastError], ['failed', 'disk still full']);
+      assert.equal(await store.claimJob(['test.work'], 'n', 10_000, 99_000), undefined);
+    });
+
+    it('keeps one open job per unique key however often it is queued, and a new one once it finished', async () => {
+      const ids = await Promise.all([1, 2, 3].map(() => store.enqueueJob(job({ uniqueKey: 'sweep' }))));
+      assert.equal(new Set(ids).size, 1);
+      await store.claimJob(['test.work'], 'n', 10_000, 2_000);
+      assert.equal(await store.enqueueJob(job({ uniqueKey: 'sweep' })), ids[0], 'running still counts as open');
+      await store.finishJob(ids[0]!, 'n', { ok: true }, 3_000);
+      assert.notEqual(await store.enqueueJob(job({ uniqueKey: 'sweep' })), ids[0]);
     });
 
     it('treats each write as one transaction: a write that fails part-way leaves no trace', async () => {

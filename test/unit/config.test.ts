@@ -51,6 +51,20 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ overrides: { 'tls.cert': '/c.pem' } }), /tls: set both tls.cert and tls.key/);
   });
 
+  it('selects PostgreSQL with BERTH_DATABASE_URL, and refuses anything but a postgres:// URL', () => {
+    assert.equal(loadConfig().database.url, undefined, 'SQLite unless told otherwise');
+    const config = loadConfig({ env: { BERTH_DATABASE_URL: 'postgres://berth:s3cret@db:5432/berth', BERTH_DATABASE_POOL_SIZE: '25', BERTH_DATABASE_MIGRATE: 'false' } });
+    assert.equal(config.database.url, 'postgres://berth:s3cret@db:5432/berth');
+    assert.equal(config.database.poolSize, 25);
+    assert.equal(config.database.migrate, false);
+    assert.throws(() => loadConfig({ env: { BERTH_DATABASE_URL: 'mysql://berth:s3cret@db/berth' } }), (error: Error) => {
+      assert.match(error.message, /database\.url: expected a postgres:\/\/ URL/);
+      assert.match(error.message, /BERTH_DATABASE_URL/);
+      assert.doesNotMatch(error.message, /s3cret/, 'the password is not echoed');
+      return true;
+    });
+  });
+
   it('reports an unreadable or malformed file', () => {
     assert.throws(() => loadConfig({ file: '/no/such/berth.yaml' }), /cannot read config file/);
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));

@@ -4,7 +4,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { BackendError, ConflictError, NotFoundError } from '../../errors/backend-errors.js';
 import type { BlobStore, ByteRange, UploadEntry } from '../blob-store.js';
@@ -186,6 +186,11 @@ export class FilesystemBlobStore implements BlobStore {
 
   async delete(digest: string): Promise<void> {
     await wrapAsync(() => rm(this.#layout.blobPath(digest), { force: true }));
+  }
+
+  /** The uploads folder can be listed and written: a check on the disk's mount, not only on this process. */
+  async ping(): Promise<void> {
+    await wrapAsync(() => access(this.#layout.uploadsDir, constants.R_OK | constants.W_OK));
   }
 
   /** Releases the directory handles kept for commits. */

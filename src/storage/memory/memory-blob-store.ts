@@ -64,6 +64,10 @@ export class MemoryBlobStore implements BlobStore {
     this.#blobs.delete(digest);
   }
 
+  async ping(): Promise<void> {
+    // Memory always answers.
+  }
+
   async close(): Promise<void> {
     // Nothing is held open.
   }

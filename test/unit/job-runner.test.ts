@@ -1,0 +1,83 @@
+/*
+ * The job runner over a real metadata store: several runners (nodes) share one queue; each job runs once; a job
+ * whose node died is taken over when its lease runs out; failures are retried; progress is recorded.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { Job } from '../../src/metadata/metadata-store.js';
+import { openSqliteMetadataStore } from '../../src/metadata/open-sqlite.js';
+import type { SqliteMetadataStore } from '../../src/metadata/sqlite-metadata-store.js';
+import { JobRunner, type JobHandler } from '../../src/registry/job-runner.js';
+import { eventually } from '../support/registry-client.js';
+
+const log = pino({ level: 'silent' });
+
+describe('job runner', { timeout: 60_000 }, () => {
+  let dir: string;
+  let store: SqliteMetadataStore;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-jobs-'));
+    store = await openSqliteMetadataStore(join(dir, 'berth.db'));
+  });
+  after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every queued job exactly once across three runners', async () => {
+    const ran: number[] = [];
+    const handler: JobHandler = async (job) => { ran.push((job.payload as { n: number }).n); };
+    const runners = [1, 2, 3].map(() => new JobRunner(store, { 'test.once': handler }, log, { pollMs: 20 }));
+    for (const runner of runners) runner.start();
+    try {
+      for (let n = 0; n < 12; n++) await runners[n % 3]!.enqueue({ kind: 'test.once', payload: { n }, runAfter: 0, maxAttempts: 1 });
+      await eventually('every job to run', () => (ran.length >= 12 ? true : undefined));
+      assert.deepEqual([...ran].sort((a, b) => a - b), [...Array(12).keys()]);
+    } finally {
+      await Promise.all(runners.map((runner) => runner.stop()));
+    }
+  });
+
+  it('takes over the job of a node that died holding it, once the lease runs out', async () => {
+    const id = await store.enqueueJob({ kind: 'test.takeover', payload: {}, runAfter: 0, maxAttempts: 3, now: Date.now() });
+    // A node claims it with a short lease and dies: it never renews nor finishes.
+    assert.equal((await store.claimJob(['test.takeover'], 'dead-node', 200, Date.now()))?.id, id);
+    let seen: Job | undefined;
+    const runner = new JobRunner(store, { 'test.takeover': async (job) => { seen = job; } }, log, { pollMs: 20 });
+    runner.start();
+    try {
+      await eventually('the job to be taken over and done', async () => ((await store.job(id))?.status === 'done' ? true : undefined));
+      assert.equal(seen?.attempts, 2, 'the second run of the job');
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('retries a failing job and records its progress and last error', async () => {
+    let runs = 0;
+    const runner = new JobRunner(store, {
+      'test.flaky': async (_job, context) => {
+        runs++;
+        await context.progress({ done: runs, total: 2, note: 'working' });
+        if (runs === 1) throw new Error('first run fails');
+      },
+    }, log, { pollMs: 20 });
+    runner.start();
+    try {
+      // The retry comes 2 s after the failure (the backoff's first step); the bound only stops a broken build.
+      const id = await runner.enqueue({ kind: 'test.flaky', payload: {}, runAfter: 0, maxAttempts: 3 });
+      await eventually('the retry to succeed', async () => ((await store.job(id))?.status === 'done' ? true : undefined),
+        { attempts: 300, intervalMs: 50 });
+      const job = await store.job(id);
+      assert.equal(job?.attempts, 2);
+      assert.equal(job?.lastError, 'first run fails');
+      assert.deepEqual(job?.progress, { done: 2, total: 2, note: 'working' });
+    } finally {
+      await runner.stop();
+    }
+  });
+});
