@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # gcc and libc6-dev build the sendfile helper (native/sendfile.c), so the tests run the path users get;
-# postgresql-15 is the real PostgreSQL the tests start themselves (test/support/postgres.ts).
-packages=(gcc libc6-dev postgresql-15 skopeo umoci podman buildah containerd docker.io uidmap openssl)
+# postgresql-15 and nginx are the real database and load balancer the tests start themselves (test/support/).
+packages=(gcc libc6-dev postgresql-15 nginx skopeo umoci podman buildah containerd docker.io uidmap openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
