@@ -11,35 +11,11 @@ import { after, before, describe, it } from 'node:test';
 import { startInProcess, type InProcessBerth } from '../support/in-process.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import {
-  bodyOf, completeUpload, eventually, patchChunk, pullBlob, pushBlob, randomBlob, sha256, startUpload,
+  bodyOf, completeUpload, digestOfTag, eventually, patchChunk, pullBlob, pushBlob, pushTinyImage as pushImage, randomBlob, sha256,
+  startUpload, tinyImageManifest,
 } from '../support/registry-client.js';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
-
-function imageManifest(configDigest: string, configSize: number): Buffer {
-  return Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: ociManifest,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: configSize },
-    layers: [],
-  }));
-}
-
-async function pushImage(url: string, repository: string, tag: string, marker: string): Promise<string> {
-  const config = Buffer.from(JSON.stringify({ marker }));
-  await pushBlob(url, repository, config);
-  const manifest = imageManifest(sha256(config), config.length);
-  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT', body: bodyOf(manifest), headers: { 'content-type': ociManifest },
-  });
-  assert.equal(response.status, 201, await response.text());
-  return sha256(manifest);
-}
-
-async function digestOfTag(url: string, repository: string, tag: string, method = 'GET'): Promise<string | number> {
-  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, { method });
-  await response.arrayBuffer();
-  return response.status === 200 ? response.headers.get('docker-content-digest')! : response.status;
-}
 
 describe('two nodes on one PostgreSQL database', { timeout: 120_000 }, () => {
   let server: PostgresServer;
@@ -109,7 +85,7 @@ describe('two nodes on one PostgreSQL database', { timeout: 120_000 }, () => {
 
   it('ends consistent when both nodes push the same image and tag at once', async () => {
     const config = Buffer.from('{"same":true}');
-    const manifest = imageManifest(sha256(config), config.length);
+    const manifest = tinyImageManifest(config);
     await Promise.all([pushBlob(a.url, 'team/race', config), pushBlob(b.url, 'team/race', config)]);
     const results = await Promise.all([a, b, a, b].map((node) => fetch(`${node.url}/v2/team/race/manifests/v1`, {
       method: 'PUT', body: bodyOf(manifest), headers: { 'content-type': ociManifest },

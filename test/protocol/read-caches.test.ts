@@ -2,35 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { startInProcess, type InProcessBerth } from '../support/in-process.js';
-import { bodyOf, pushBlob, sha256 } from '../support/registry-client.js';
+import { digestOfTag, pushTinyImage as pushImage } from '../support/registry-client.js';
 
 /*
  * Manifest reads and listings are answered from an in-process cache between writes. These tests pin that a cached
  * answer never outlives a write: one made by the same process, or by another process on the same database.
  */
-
-const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
-
-async function pushImage(url: string, repository: string, tag: string, marker: string): Promise<string> {
-  const config = Buffer.from(JSON.stringify({ marker }));
-  await pushBlob(url, repository, config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: ociManifest,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-    layers: [],
-  }));
-  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
-    method: 'PUT', body: bodyOf(manifest), headers: { 'content-type': ociManifest },
-  });
-  assert.equal(response.status, 201, await response.text());
-  return sha256(manifest);
-}
-
-async function digestOfTag(url: string, repository: string, tag: string, method = 'GET'): Promise<string | number> {
-  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, { method });
-  await response.arrayBuffer();
-  return response.status === 200 ? response.headers.get('docker-content-digest')! : response.status;
-}
 
 async function tagsOf(url: string, repository: string): Promise<string[]> {
   return ((await (await fetch(`${url}/v2/${repository}/tags/list`)).json()) as { tags: string[] }).tags;

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /**
  * A real nginx (Debian's package, installed by scripts/install-test-deps.sh) balancing round-robin over Berth nodes,
@@ -16,17 +16,6 @@ export interface Balancer {
 }
 
 const binary = '/usr/sbin/nginx';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The nginx configuration for Berth nodes behind one address; README's cluster section shows the same. */
 export function nginxConfig(dir: string, port: number, nodes: readonly string[]): string {

@@ -504,3 +504,36 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
   assert.fail(`gave up waiting for ${what}`);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tiny images, for tests about manifests and tags rather than bytes
+
+const ociManifestMediaType = 'application/vnd.oci.image.manifest.v1+json';
+
+/** An OCI image manifest with the given config and no layers. */
+export function tinyImageManifest(config: Buffer): Buffer {
+  return Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: ociManifestMediaType,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+    layers: [],
+  }));
+}
+
+/** Pushes a tiny image whose config holds `marker` (so each marker is a different manifest); answers its digest. */
+export async function pushTinyImage(url: string, repository: string, tag: string, marker: string): Promise<string> {
+  const config = Buffer.from(JSON.stringify({ marker }));
+  await pushBlob(url, repository, config);
+  const manifest = tinyImageManifest(config);
+  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
+    method: 'PUT', body: bodyOf(manifest), headers: { 'content-type': ociManifestMediaType },
+  });
+  assert.equal(response.status, 201, await response.text());
+  return sha256(manifest);
+}
+
+/** The digest a tag resolves to by GET or HEAD, or the status when it does not resolve. */
+export async function digestOfTag(url: string, repository: string, tag: string, method = 'GET'): Promise<string | number> {
+  const response = await fetch(`${url}/v2/${repository}/manifests/${tag}`, { method });
+  await response.arrayBuffer();
+  return response.status === 200 ? response.headers.get('docker-content-digest')! : response.status;
+}
