@@ -15,7 +15,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3'],
+  // The AWS SDK stays in node_modules, imported only when S3 is configured (src/app.ts): bundled, every Berth would
+  // parse it at start-up.
+  external: ['better-sqlite3', '@aws-sdk/*'],
   // Bundled CommonJS dependencies call require() for Node's built-in modules; an ES module has none of its own.
   banner: { js: "import { createRequire as berthCreateRequire } from 'node:module'; const require = berthCreateRequire(import.meta.url);" },
   minifyWhitespace: true,

@@ -14,6 +14,7 @@ import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
 import { JobRunner } from './registry/job-runner.js';
 import { UploadSweeper, uploadSweepKind } from './registry/upload-sweeper.js';
+import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-blob-store.js';
 
 export interface Berth {
@@ -34,8 +35,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const logger = log ?? pino({ level: config.log.level, base: { service: 'berth' } });
   const dataDir = resolve(config.dataDir);
 
-  const store = new FilesystemBlobStore(join(dataDir, 'storage'));
-  await store.init();
+  const store = await openBlobStore(config, dataDir);
   const metadata = await openMetadataStore(config, dataDir, logger);
 
   const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
@@ -72,7 +72,9 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       const sendfile = sendfileAddon();
       // How blob bodies leave: operators should see when the fast path is off and why.
       const pulls = tls ? 'streamed (TLS)' : sendfile.addon ? 'sendfile' : `streamed (${sendfile.why})`;
-      logger.info({ host, port: bound, dataDir, metadata: config.database.url ? 'postgresql' : 'sqlite', tls, pulls }, 'berth listening');
+      logger.info({
+        host, port: bound, dataDir, metadata: config.database.url ? 'postgresql' : 'sqlite', blobs: store.name, tls, pulls,
+      }, 'berth listening');
       return { host, port: bound };
     },
     async close() {
@@ -113,4 +115,17 @@ export async function openMetadataStore(config: Readonly<BerthConfig>, dataDir: 
 export async function migrateMetadata(config: Readonly<BerthConfig>): Promise<string[]> {
   const { url } = config.database;
   return url !== undefined ? migratePostgresDatabase(url) : migrateSqliteFile(join(resolve(config.dataDir), 'berth.db'));
+}
+
+/** S3 when a bucket is configured (a cluster's shared store), else files under the data folder. */
+export async function openBlobStore(config: Readonly<BerthConfig>, dataDir: string): Promise<BlobStore> {
+  const { s3 } = config.storage;
+  if (s3.bucket !== undefined) {
+    // Loaded only when used: the AWS SDK is large, and idle memory counts.
+    const { openS3BlobStore } = await import('./storage/s3/s3-blob-store.js');
+    return openS3BlobStore({ ...s3, bucket: s3.bucket, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  }
+  const store = new FilesystemBlobStore(join(dataDir, 'storage'));
+  await store.init();
+  return store;
 }

@@ -29,6 +29,32 @@ export const configSchema = z.object({
     /** Whether a node brings the schema up to date when it starts; off, it refuses to start on an old schema. */
     migrate: z.boolean().default(true),
   }).strict().default({}),
+  storage: z.object({
+    /** S3-compatible object storage for blobs, shared by every node of a cluster; unset, blobs live under dataDir. */
+    s3: z.object({
+      /** http(s)://host:port of an S3-compatible server (MinIO, Ceph, Swift, ...); unset for AWS itself. */
+      endpoint: z.string().url('expected a URL, for example https://s3.example.com:9000').optional(),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected a bucket name: 3-63 lower-case letters, digits, dots and hyphens').optional(),
+      region: z.string().min(1).default('us-east-1'),
+      /** Unset: the AWS SDK's usual chain (AWS_* environment, shared files, instance roles). */
+      accessKeyId: z.string().min(1).optional(),
+      secretAccessKey: z.string().min(1).optional(),
+      /** Bucket in the path rather than the host name; most S3-compatible servers need it. */
+      forcePathStyle: z.boolean().default(false),
+      /** Keys start with this (for example "berth/"), so one bucket can hold other things too. */
+      prefix: z.string().default(''),
+      /** Request checksums: only where an operation requires them (what S3-compatible servers accept), or always. */
+      checksums: z.enum(['when_required', 'when_supported']).default('when_required'),
+      /** Create the bucket at start-up when it does not exist. */
+      createBucket: z.boolean().default(false),
+    }).strict().default({})
+      .refine((s3) => s3.endpoint === undefined || s3.bucket !== undefined, {
+        message: 'an S3 endpoint needs a bucket: set storage.s3.bucket (BERTH_S3_BUCKET)',
+      })
+      .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
+        message: 'set both storage.s3.accessKeyId and storage.s3.secretAccessKey, or neither (to use the AWS SDK\'s usual chain)',
+      }),
+  }).strict().default({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().default({}),

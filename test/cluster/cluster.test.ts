@@ -1,17 +1,16 @@
 /*
- * The cluster set-up of README: three `berth serve` nodes over one PostgreSQL database and one shared blob folder,
- * behind nginx balancing round-robin. Real clients go through the balancer only: skopeo and podman push and pull
+ * The cluster set-up of README: three `berth serve` nodes over one PostgreSQL database and one S3 bucket (OpenStack
+ * Swift's S3 API), each node with a data folder of its own, behind nginx balancing round-robin. Real clients go through the balancer only: skopeo and podman push and pull
  * back byte for byte; the PATCHes of a chunked upload land on different nodes; pushes of the same image at once end
  * consistent; a node killed with kill -9 mid-push leaves nothing corrupt, and the client's retry succeeds.
- * (Object storage replaces the shared folder once the S3 driver lands; `npm run test:cluster` runs this file alone.)
+ * `npm run test:cluster` runs this file alone.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startBerthProcess, type BerthProcess } from '../support/berth-process.js';
+import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { podmanStorageFlags } from '../support/clients/containers-storage.js';
 import { buildUmociImage, descriptorForTag, reachableBlobs, type Descriptor } from '../support/clients/oci-layout.js';
 import { getManifest, listTags } from '../support/clients/registry-api.js';
@@ -20,9 +19,8 @@ import { skopeoPull, skopeoPush } from '../support/clients/skopeo.js';
 import { tool } from '../support/clients/tools.js';
 import { startNginx, type Balancer } from '../support/nginx.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import {
-  completeUpload, eventually, patchChunk, pullBlob, randomBlob, sha256, startUpload, uploadFiles, uploadFileSize,
-} from '../support/registry-client.js';
+import { startSwift, type S3Server } from '../support/swift.js';
+import { completeUpload, eventually, patchChunk, pullBlob, randomBlob, sha256, startUpload } from '../support/registry-client.js';
 
 const timeout = 300_000;
 
@@ -31,19 +29,12 @@ function requestsOn(node: BerthProcess, method: string, pathPart: string): numbe
   return node.logs.filter((line) => line.includes('"msg":"request"') && line.includes(`"method":"${method}"`) && line.includes(pathPart)).length;
 }
 
-/** Whether a node's process has a file of that upload open (it is receiving it). */
-function holdsOpen(node: BerthProcess, uploadId: string): boolean {
-  const fds = `/proc/${node.child.pid}/fd`;
+/** Bytes a node's process has read so far from files and sockets (/proc/<pid>/io): who is receiving a push. */
+function bytesRead(node: BerthProcess): number {
   try {
-    return readdirSync(fds).some((fd) => {
-      try {
-        return readlinkSync(join(fds, fd)).endsWith(`/uploads/${uploadId}`);
-      } catch {
-        return false;
-      }
-    });
+    return Number(/^rchar: (\d+)$/m.exec(readFileSync(`/proc/${node.child.pid}/io`, 'utf8'))?.[1] ?? 0);
   } catch {
-    return false;
+    return 0;
   }
 }
 
@@ -55,21 +46,26 @@ function assertSameImage(layout: string, out: string, tag: string, image: Descri
   for (const [digest, bytes] of expected) assert.deepEqual(actual.get(digest), bytes, `blob ${digest} is byte-identical`);
 }
 
-describe('a cluster: three nodes on PostgreSQL behind nginx', { timeout }, () => {
+describe('a cluster: three nodes on PostgreSQL and S3 behind nginx', { timeout }, () => {
   let database: PostgresServer;
-  let shared: string;
+  let s3: S3Server;
   let work: string;
   let nodes: BerthProcess[];
   let balancer: Balancer;
   let databaseUrl: string;
   const layout = (): string => join(work, 'layout');
-  const startNode = (): Promise<BerthProcess> => startBerthProcess({ dataDir: shared, env: { BERTH_DATABASE_URL: databaseUrl } });
+  const startNode = (): Promise<BerthProcess> => startBerthProcess({
+    env: {
+      BERTH_DATABASE_URL: databaseUrl, BERTH_S3_ENDPOINT: s3.endpoint, BERTH_S3_BUCKET: 'berth-cluster', BERTH_S3_REGION: s3.region,
+      BERTH_S3_ACCESS_KEY_ID: s3.accessKeyId, BERTH_S3_SECRET_ACCESS_KEY: s3.secretAccessKey, BERTH_S3_FORCE_PATH_STYLE: 'true',
+      BERTH_S3_CREATE_BUCKET: 'true',
+    },
+  });
   const via = (repository: string, tag: string): string => `docker://${balancer.hostPort}/${repository}:${tag}`;
 
   before(async () => {
-    database = await startPostgres();
+    [database, s3] = await Promise.all([startPostgres(), startSwift()]);
     databaseUrl = await database.createDatabase();
-    shared = mkdtempSync(join(tmpdir(), 'berth-cluster-'));
     work = makeTempDir('cluster');
     // The first node migrates the empty database; the others start together after it.
     nodes = [await startNode()];
@@ -79,8 +75,11 @@ describe('a cluster: three nodes on PostgreSQL behind nginx', { timeout }, () =>
 
   after(async () => {
     await balancer?.stop();
-    await Promise.all((nodes ?? []).map((node) => node.stop()));
-    rmSync(shared, { recursive: true, force: true });
+    await Promise.all((nodes ?? []).map(async (node) => {
+      await node.stop();
+      removeDataDir(node.dataDir);
+    }));
+    await s3?.stop();
     removeDir(work);
     await database?.stop();
   });
@@ -89,6 +88,9 @@ describe('a cluster: three nodes on PostgreSQL behind nginx', { timeout }, () =>
     const response = await fetch(`${balancer.url}/readyz`);
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ready', checks: { metadata: 'ok', storage: 'ok' } });
+    for (const node of nodes) {
+      assert.ok(node.logs.some((line) => line.includes('"blobs":"s3"') && line.includes('"metadata":"postgresql"')), 'each node runs on S3 and PostgreSQL');
+    }
   });
 
   it('takes a skopeo push through the balancer and gives it back byte for byte', { timeout }, async () => {
@@ -152,15 +154,13 @@ describe('a cluster: three nodes on PostgreSQL behind nginx', { timeout }, () =>
 
   it('survives a node killed with kill -9 mid-push: the retry through the balancer succeeds, nothing is corrupt', { timeout }, async () => {
     const image = await buildUmociImage(layout(), 'big', { files: { 'big.bin': randomBlob(96 * 1024 * 1024) } });
-    const before = new Set(uploadFiles(shared));
+    const before = nodes.map(bytesRead);
     const push = spawn(tool('skopeo'), ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false',
       `oci:${layout()}:big`, via('cluster/crash', 'v1')], { stdio: 'ignore' });
     const pushEnded = new Promise<number | null>((resolve) => push.once('exit', (code) => resolve(code)));
-    // Kill the node that holds the big layer's upload file open, as soon as its bytes flow.
-    const victim = await eventually('a node to be receiving the big layer', () => {
-      const id = uploadFiles(shared).find((upload) => !before.has(upload) && (uploadFileSize(shared, upload) ?? 0) > 1024 * 1024);
-      return id === undefined ? undefined : nodes.find((node) => holdsOpen(node, id));
-    }, { attempts: 1000, intervalMs: 10 });
+    // Kill the node receiving the big layer as soon as its bytes flow in.
+    const victim = await eventually('a node to be receiving the big layer',
+      () => nodes.find((node, index) => bytesRead(node) - before[index]! > 8 * 1024 * 1024), { attempts: 1000, intervalMs: 10 });
     await victim.kill();
     const code = await pushEnded;
     // Whatever happened to that push, nothing of it may be visible unless complete.
@@ -174,7 +174,7 @@ describe('a cluster: three nodes on PostgreSQL behind nginx', { timeout }, () =>
     assertSameImage(layout(), out, 'v1', image);
     assert.deepEqual(await listTags(balancer.url, 'cluster/crash'), ['v1']);
 
-    // The killed node comes back over the same database and folder and serves the image.
+    // The killed node comes back over the same database and bucket and serves the image.
     const index = nodes.indexOf(victim);
     nodes[index] = await startNode();
     assert.equal((await getManifest(nodes[index]!.url, 'cluster/crash', 'v1')).digest, image.digest);

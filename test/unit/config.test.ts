@@ -65,6 +65,21 @@ describe('configuration', () => {
     });
   });
 
+  it('selects S3 with BERTH_S3_* settings, and says what is missing', () => {
+    assert.equal(loadConfig().storage.s3.bucket, undefined, 'files unless told otherwise');
+    const config = loadConfig({ env: {
+      BERTH_S3_ENDPOINT: 'http://s3.example:9000', BERTH_S3_BUCKET: 'registry', BERTH_S3_REGION: 'eu-west-1',
+      BERTH_S3_ACCESS_KEY_ID: 'AKID', BERTH_S3_SECRET_ACCESS_KEY: 'secret', BERTH_S3_FORCE_PATH_STYLE: 'true',
+    } });
+    assert.deepEqual(config.storage.s3, {
+      endpoint: 'http://s3.example:9000', bucket: 'registry', region: 'eu-west-1', accessKeyId: 'AKID', secretAccessKey: 'secret',
+      forcePathStyle: true, prefix: '', checksums: 'when_required', createBucket: false,
+    });
+    assert.throws(() => loadConfig({ env: { BERTH_S3_ENDPOINT: 'http://s3.example:9000' } }), /needs a bucket: set storage\.s3\.bucket \(BERTH_S3_BUCKET\)/);
+    assert.throws(() => loadConfig({ env: { BERTH_S3_BUCKET: 'registry', BERTH_S3_ACCESS_KEY_ID: 'AKID' } }), /set both storage\.s3\.accessKeyId and storage\.s3\.secretAccessKey/);
+    assert.throws(() => loadConfig({ env: { BERTH_S3_BUCKET: 'Not_A_Bucket' } }), /storage\.s3\.bucket: expected a bucket name/);
+  });
+
   it('reports an unreadable or malformed file', () => {
     assert.throws(() => loadConfig({ file: '/no/such/berth.yaml' }), /cannot read config file/);
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));

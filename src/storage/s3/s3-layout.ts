@@ -1,0 +1,42 @@
+/**
+ * Where the S3 store keeps things in its bucket, under an optional key prefix:
+ *
+ *   <prefix>blobs/<algorithm>/<hex>            content, one object per digest
+ *   <prefix>uploads/<id>/created               marks an upload area (empty object), so an empty upload exists
+ *   <prefix>uploads/<id>/<offset, 16 digits>   each appended chunk, at the byte offset where it starts
+ *
+ * Objects cannot be appended to, so an upload is its chunk objects in offset order; the commit joins them into the
+ * content object. Zero-padded offsets make the listing order the byte order.
+ */
+export class S3Layout {
+  constructor(private readonly prefix: string) {}
+
+  blobKey(digest: string): string {
+    const [algorithm, hex] = digest.split(':');
+    return `${this.prefix}blobs/${algorithm}/${hex}`;
+  }
+
+  get uploadsPrefix(): string {
+    return `${this.prefix}uploads/`;
+  }
+
+  uploadPrefix(id: string): string {
+    return `${this.prefix}uploads/${id}/`;
+  }
+
+  createdMarker(id: string): string {
+    return `${this.uploadPrefix(id)}created`;
+  }
+
+  chunkKey(id: string, offset: number): string {
+    return `${this.uploadPrefix(id)}${String(offset).padStart(16, '0')}`;
+  }
+
+  /** The upload id and chunk offset of a key under uploads/, or undefined for other keys. */
+  parseUploadKey(key: string): { id: string; offset: number | undefined } | undefined {
+    if (!key.startsWith(this.uploadsPrefix)) return undefined;
+    const [id, name] = key.slice(this.uploadsPrefix.length).split('/');
+    if (!id || name === undefined) return undefined;
+    return { id, offset: /^\d{16}$/.test(name) ? Number(name) : undefined };
+  }
+}
