@@ -17,8 +17,9 @@ import { manifestRead } from './scenarios/manifest-read.js';
 import { skopeoCopy } from './scenarios/skopeo-copy.js';
 import { smallImages } from './scenarios/small-images.js';
 import { tagsAndCatalog } from './scenarios/tags-catalog.js';
-import { berth } from './servers/berth.js';
-import { distribution } from './servers/distribution.js';
+import { berth, berthOnObjectStorage } from './servers/berth.js';
+import { distribution, distributionOnObjectStorage } from './servers/distribution.js';
+import { startObjectStorageBackends } from './servers/object-storage.js';
 import { killAllServers, type ServerLauncher } from './servers/server.js';
 import { runSession, syncFileSystem, type Session } from './session.js';
 
@@ -33,7 +34,6 @@ const sessions: Session[] = [
 ];
 
 /** A and B of every round, in this order. */
-const launchers: ServerLauncher[] = [berth, distribution];
 
 const usage = `Usage: npm run bench [-- OPTIONS]
 
@@ -44,6 +44,8 @@ Runs Berth and CNCF Distribution 2.8 side by side (rounds A B A B) and prints on
   --smoke            tiny sizes and durations, to check that everything works (about a minute; figures mean little)
   --rounds N         rounds per registry (default: the profile's)
   --only LIST        sessions to run, comma-separated: ${sessions.map((session) => session.id).join(', ')}
+  --backends KIND    files (default): both on local disk, Berth on SQLite; s3: both registries' blobs in a real S3
+                     server (OpenStack Swift, started for the run) and Berth's metadata in a real PostgreSQL
   --data-root DIR    where the registries' data directories go (default: the system's temporary directory)
   --no-ceilings      skip measuring the machine's limits
   --out FILE         where to write the JSON (default: bench/results/<timestamp>.json)
@@ -55,6 +57,7 @@ const argumentOptions = {
   smoke: { type: 'boolean' },
   rounds: { type: 'string' },
   only: { type: 'string' },
+  backends: { type: 'string' },
   'data-root': { type: 'string' },
   'no-ceilings': { type: 'boolean' },
   out: { type: 'string' },
@@ -90,6 +93,12 @@ async function main(): Promise<number> {
     selected = sessions.filter((session) => wanted.includes(session.id));
   }
 
+  const backendsKind = values.backends ?? 'files';
+  if (backendsKind !== 'files' && backendsKind !== 's3') throw new UsageError(`--backends ${backendsKind}: choose files or s3`);
+  const objectStorage = backendsKind === 's3' ? await startObjectStorageBackends() : undefined;
+  const launchers: ServerLauncher[] = objectStorage
+    ? [berthOnObjectStorage(objectStorage), distributionOnObjectStorage(objectStorage)]
+    : [berth, distribution];
   for (const launcher of launchers) await launcher.ensureInstalled();
   for (const session of selected) for (const scenario of session.scenarios) await scenario.prepare?.();
 
@@ -101,6 +110,7 @@ async function main(): Promise<number> {
   const workRoot = await mkdtemp(join(dataRoot, 'berth-bench-'));
   const cleanUp = async (): Promise<void> => {
     killAllServers();
+    await objectStorage?.stop();
     await rm(workRoot, { recursive: true, force: true });
   };
   const interrupted = (signal: NodeJS.Signals): void => {
@@ -116,8 +126,8 @@ async function main(): Promise<number> {
     const info = {
       profile: profile.name,
       rounds: profile.rounds,
-      berth: await berth.describe(),
-      distribution: await distribution.describe(),
+      berth: await launchers[0]!.describe(),
+      distribution: await launchers[1]!.describe(),
       machine: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at start`,
       dataDisk: describeDisk(workRoot),
     };

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { ObjectStorageBackends } from './object-storage.js';
 import { freePort, spawnServer, type RunningServer, type ServerLauncher } from './server.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -13,36 +14,54 @@ const snapshot = join(repoRoot, 'dist', 'bench-snapshot.mjs');
 const run = promisify(execFile);
 
 /** Berth on its embedded default (filesystem blobs, SQLite), as `berth serve` runs it, with no auth. */
-export const berth: ServerLauncher = {
-  name: 'berth',
+export const berth: ServerLauncher = berthLauncher('embedded default', async () => ({}));
 
-  async describe() {
-    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    return `Berth ${pkg.version} (this working tree, bundled at the start of the run), node ${process.version}, embedded default, --log-level warn`;
-  },
+/** Berth as a cluster node: blobs in the shared S3 server, metadata in the shared PostgreSQL. */
+export function berthOnObjectStorage(backends: ObjectStorageBackends): ServerLauncher {
+  return berthLauncher('blobs in S3 (OpenStack Swift), metadata in PostgreSQL 15', async () => ({
+    BERTH_DATABASE_URL: await backends.postgres.createDatabase('berth_bench'),
+    BERTH_S3_ENDPOINT: backends.s3.endpoint,
+    BERTH_S3_BUCKET: await backends.newBucket('berth'),
+    BERTH_S3_REGION: backends.s3.region,
+    BERTH_S3_ACCESS_KEY_ID: backends.s3.accessKeyId,
+    BERTH_S3_SECRET_ACCESS_KEY: backends.s3.secretAccessKey,
+    BERTH_S3_FORCE_PATH_STYLE: 'true',
+  }));
+}
 
-  async ensureInstalled() {
-    await run('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
-    await copyFile(join(repoRoot, 'dist', 'berth.mjs'), snapshot);
-  },
+function berthLauncher(what: string, settings: () => Promise<Record<string, string>>): ServerLauncher {
+  return {
+    name: 'berth',
 
-  async start(sessionDir: string): Promise<RunningServer> {
-    const dataDir = join(sessionDir, 'data');
-    await mkdir(dataDir, { recursive: true });
-    const port = await freePort();
-    return spawnServer({
-      name: 'berth',
-      command: process.execPath,
-      args: [snapshot, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'],
-      cwd: repoRoot,
-      env: {
-        // Only the flags configure it: no BERTH_* setting of the caller's shell leaks in.
-        ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BERTH_'))),
-        // What bin/berth.js sets before loading the bundle.
-        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
-      },
-      port,
-      dataDir,
-    });
-  },
-};
+    async describe() {
+      const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+      return `Berth ${pkg.version} (this working tree, bundled at the start of the run), node ${process.version}, ${what}, --log-level warn`;
+    },
+
+    async ensureInstalled() {
+      await run('npm', ['run', '--silent', 'build'], { cwd: repoRoot });
+      await copyFile(join(repoRoot, 'dist', 'berth.mjs'), snapshot);
+    },
+
+    async start(sessionDir: string): Promise<RunningServer> {
+      const dataDir = join(sessionDir, 'data');
+      await mkdir(dataDir, { recursive: true });
+      const port = await freePort();
+      return spawnServer({
+        name: 'berth',
+        command: process.execPath,
+        args: [snapshot, 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, '--log-level', 'warn'],
+        cwd: repoRoot,
+        env: {
+          // Only the flags configure it: no BERTH_* setting of the caller's shell leaks in.
+          ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BERTH_'))),
+          // What bin/berth.js sets before loading the bundle.
+          UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
+          ...await settings(),
+        },
+        port,
+        dataDir,
+      });
+    },
+  };
+}
