@@ -47,8 +47,10 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     health: new HealthService(store, metadata),
   };
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
+  // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
+  const sharedStore = config.storage.s3.bucket !== undefined || config.database.url !== undefined;
   const sweeper = new UploadSweeper(uploads, metadata, config.uploads.expireAfterSeconds * 1000, sweepIntervalMs,
-    logger.child({ component: 'upload-sweeper' }));
+    logger.child({ component: 'upload-sweeper' }), sharedStore ? 60 * 60 * 1000 : 0);
   await sweeper.start();
   const jobs = new JobRunner(metadata, { [uploadSweepKind]: sweeper.runJob }, logger.child({ component: 'jobs' }),
     { pollMs: Math.min(5_000, sweepIntervalMs) });

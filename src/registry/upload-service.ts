@@ -178,11 +178,15 @@ export class UploadService {
     return removed;
   }
 
-  /** Removes every upload area without a session: after a crash, these are pushes that never finished. */
-  async removeOrphans(): Promise<number> {
+  /**
+   * Removes upload areas without a session last written before `before`: after a crash, these are pushes that never
+   * finished. A monolithic push streams into an area that has no session row, so where other nodes share the store,
+   * `before` must leave their in-flight pushes alone.
+   */
+  async removeOrphans(before = Number.POSITIVE_INFINITY): Promise<number> {
     const entries = await this.store.listUploads();
     const open = await this.metadata.existingUploadSessions(entries.map((entry) => entry.id));
-    const orphans = entries.filter((entry) => !open.has(entry.id));
+    const orphans = entries.filter((entry) => !open.has(entry.id) && entry.modifiedAt.getTime() < before);
     for (const entry of orphans) await this.store.deleteUpload(entry.id);
     return orphans.length;
   }
