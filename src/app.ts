@@ -40,7 +40,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
 
   const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
   const services = {
-    blobs: new BlobService(store, metadata, config.delete.enabled),
+    blobs: new BlobService(store, metadata, config.delete.enabled, config.storage.s3.redirectSeconds),
     uploads,
     manifests: new ManifestService(metadata, config.limits.manifestMaxBytes, config.delete.enabled),
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),

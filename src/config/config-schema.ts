@@ -47,6 +47,11 @@ export const configSchema = z.object({
       checksums: z.enum(['when_required', 'when_supported']).default('when_required'),
       /** Create the bucket at start-up when it does not exist. */
       createBucket: z.boolean().default(false),
+      /**
+       * Answer blob GETs with a 307 to a presigned URL valid this many seconds, so bytes go from the object store
+       * straight to the client; 0 streams them through the node. Clients must be able to reach the endpoint.
+       */
+      redirectSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).default(0),
     }).strict().default({})
       .refine((s3) => s3.endpoint === undefined || s3.bucket !== undefined, {
         message: 'an S3 endpoint needs a bucket: set storage.s3.bucket (BERTH_S3_BUCKET)',

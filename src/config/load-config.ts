@@ -29,6 +29,7 @@ const environmentKeys: Record<string, string> = {
   BERTH_S3_PREFIX: 'storage.s3.prefix',
   BERTH_S3_CHECKSUMS: 'storage.s3.checksums',
   BERTH_S3_CREATE_BUCKET: 'storage.s3.createBucket',
+  BERTH_S3_REDIRECT_SECONDS: 'storage.s3.redirectSeconds',
   BERTH_MANIFEST_MAX_BYTES: 'limits.manifestMaxBytes',
   BERTH_BLOB_MAX_BYTES: 'limits.blobMaxBytes',
   BERTH_UPLOAD_EXPIRE_SECONDS: 'uploads.expireAfterSeconds',

@@ -15,6 +15,12 @@ export interface BlobRead {
   readonly stream: Readable;
 }
 
+/** Where the client is sent to fetch the bytes from the object store itself. */
+export interface BlobRedirect {
+  readonly digest: string;
+  readonly redirect: string;
+}
+
 /**
  * Reads and deletes blobs as a repository sees them. A blob is visible only in repositories that pushed or mounted
  * it: the metadata store decides, storage only serves bytes.
@@ -25,6 +31,8 @@ export class BlobService {
     private readonly store: BlobStore,
     private readonly metadata: MetadataStore,
     private readonly deleteEnabled: boolean,
+    /** Send GETs to a presigned URL valid this long, when the store offers one; 0: the bytes go through this node. */
+    private readonly redirectSeconds = 0,
   ) {}
 
   /** Size of a blob the repository may see; HEAD is answered from metadata alone, without touching the bytes. */
@@ -36,8 +44,13 @@ export class BlobService {
     return { digest, size: linked.size };
   }
 
-  async read(repository: string, digestValue: string, rangeHeader: string | undefined): Promise<BlobRead> {
+  async read(repository: string, digestValue: string, rangeHeader: string | undefined): Promise<BlobRead | BlobRedirect> {
     const { digest, size } = await this.stat(repository, digestValue);
+    if (this.redirectSeconds > 0 && this.store.downloadUrl) {
+      // The URL carries the client's Range to the object store; access was decided above, from metadata.
+      const redirect = await this.store.downloadUrl(digest, this.redirectSeconds);
+      if (redirect !== undefined) return { digest, redirect };
+    }
     const range = resolveRange(rangeHeader, size);
     try {
       return { digest, size, range, stream: await this.store.read(digest, range) };

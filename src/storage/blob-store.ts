@@ -58,6 +58,12 @@ export interface BlobStore {
   /** Streams stored content, or the inclusive `range` of it. Throws `NotFoundError` when absent. */
   read(digest: string, range?: ByteRange): Promise<Readable>;
 
+  /**
+   * A time-limited URL from which a client may fetch stored content directly, bypassing this node (object stores),
+   * or undefined when the store has no such thing. Optional: only stores that can sign URLs have it.
+   */
+  downloadUrl?(digest: string, expiresSeconds: number): Promise<string | undefined>;
+
   /** Removes stored content; a missing one is not an error. */
   delete(digest: string): Promise<void>;
 

@@ -73,7 +73,7 @@ describe('configuration', () => {
     } });
     assert.deepEqual(config.storage.s3, {
       endpoint: 'http://s3.example:9000', bucket: 'registry', region: 'eu-west-1', accessKeyId: 'AKID', secretAccessKey: 'secret',
-      forcePathStyle: true, prefix: '', checksums: 'when_required', createBucket: false,
+      forcePathStyle: true, prefix: '', checksums: 'when_required', createBucket: false, redirectSeconds: 0,
     });
     assert.throws(() => loadConfig({ env: { BERTH_S3_ENDPOINT: 'http://s3.example:9000' } }), /needs a bucket: set storage\.s3\.bucket \(BERTH_S3_BUCKET\)/);
     assert.throws(() => loadConfig({ env: { BERTH_S3_BUCKET: 'registry', BERTH_S3_ACCESS_KEY_ID: 'AKID' } }), /set both storage\.s3\.accessKeyId and storage\.s3\.secretAccessKey/);

@@ -12,6 +12,11 @@ export async function getBlob(blobs: BlobService, name: string, digest: string,
     return;
   }
   const blob = await blobs.read(name, digest, request.headers.range);
+  if ('redirect' in blob) {
+    // As Distribution does on object storage: 307 keeps the method, and clients repeat their Range header.
+    reply.code(307).header('location', blob.redirect).header('docker-content-digest', blob.digest).header('content-length', 0).send();
+    return;
+  }
   reply.header('docker-content-digest', blob.digest).header('etag', `"${blob.digest}"`);
   if (blob.range) {
     reply.code(206)

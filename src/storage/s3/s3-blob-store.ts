@@ -27,14 +27,17 @@ export interface S3StoreOptions {
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 type StorageModule = typeof import('@aws-sdk/lib-storage');
+type PresignerModule = typeof import('@aws-sdk/s3-request-presigner');
 
 /**
  * Opens the S3 store and checks its bucket. The AWS SDK is loaded here, when S3 is configured, and not at start-up
  * of a Berth that does not use it (it is large, and idle memory counts).
  */
 export async function openS3BlobStore(options: S3StoreOptions): Promise<S3BlobStore> {
-  const [s3, storage] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
-  const store = S3BlobStore.create(options, s3, storage);
+  const [s3, storage, presigner] = await Promise.all([
+    import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage'), import('@aws-sdk/s3-request-presigner'),
+  ]);
+  const store = S3BlobStore.create(options, s3, storage, presigner);
   await store.init();
   return store;
 }
@@ -67,10 +70,12 @@ export class S3BlobStore implements BlobStore {
 
   readonly #s3: S3Module;
   readonly #storage: StorageModule;
+  readonly #presigner: PresignerModule;
 
-  private constructor(options: S3StoreOptions, s3: S3Module, storage: StorageModule) {
+  private constructor(options: S3StoreOptions, s3: S3Module, storage: StorageModule, presigner: PresignerModule) {
     this.#s3 = s3;
     this.#storage = storage;
+    this.#presigner = presigner;
     const checksums = options.checksums === 'when_supported' ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
     this.#client = new s3.S3Client({
       region: options.region,
@@ -87,8 +92,8 @@ export class S3BlobStore implements BlobStore {
     this.#createBucket = options.createBucket;
   }
 
-  static create(options: S3StoreOptions, s3: S3Module, storage: StorageModule): S3BlobStore {
-    return new S3BlobStore(options, s3, storage);
+  static create(options: S3StoreOptions, s3: S3Module, storage: StorageModule, presigner: PresignerModule): S3BlobStore {
+    return new S3BlobStore(options, s3, storage, presigner);
   }
 
   /** Checks the bucket answers, creating it when asked to and missing. */
@@ -213,6 +218,12 @@ export class S3BlobStore implements BlobStore {
       if (isMissing(error)) throw new NotFoundError(`blob ${digest}`);
       throw backendError(error, `blob ${digest}`);
     }
+  }
+
+  /** A presigned GET of the content object: the client fetches the bytes from the object store itself. */
+  async downloadUrl(digest: string, expiresSeconds: number): Promise<string> {
+    const command = new this.#s3.GetObjectCommand({ Bucket: this.#bucket, Key: this.#layout.blobKey(digest) });
+    return this.#presigner.getSignedUrl(this.#client, command, { expiresIn: expiresSeconds });
   }
 
   async delete(digest: string): Promise<void> {
