@@ -44,6 +44,13 @@ describe('blobs in S3', { timeout: 120_000 }, () => {
     assert.deepEqual(Buffer.from(await range.arrayBuffer()), bytes.subarray(1000, 2000));
   });
 
+  it('joins chunks of 5 MiB and more inside the object store, byte for byte', async () => {
+    const bytes = randomBlob(10 * 1024 * 1024 + 1003);
+    const digest = await pushBlobChunked(streaming.url, 'team/big', bytes, [5 * 1024 * 1024, 5 * 1024 * 1024 + 3, 1000]);
+    assert.equal(digest, sha256(bytes));
+    assert.deepEqual(await pullBlob(streaming.url, 'team/big', digest), bytes);
+  });
+
   it('answers a GET with 307 to a presigned URL of the object store, which serves the bytes and ranges', async () => {
     const bytes = randomBlob(1024 * 1024 + 3);
     const digest = await pushBlob(redirecting.url, 'team/app', bytes);

@@ -44,6 +44,8 @@ export async function openS3BlobStore(options: S3StoreOptions): Promise<S3BlobSt
 
 /** Parts of multipart uploads: S3's minimum is 5 MiB; larger parts mean fewer requests for large layers. */
 const partBytes = 16 * 1024 * 1024;
+/** S3's smallest part of a multipart upload, the last one excepted. */
+const minPartBytes = 5 * 1024 * 1024;
 /** Largest object S3 copies in one CopyObject request. */
 const maxSingleCopyBytes = 5 * 1024 ** 3;
 
@@ -166,9 +168,13 @@ export class S3BlobStore implements BlobStore {
         await this.#send(new this.#s3.PutObjectCommand({ Bucket: this.#bucket, Key: target, Body: '', ContentLength: 0 }), `blob ${digest}`);
       } else if (state.chunks.length === 1 && only!.size <= maxSingleCopyBytes) {
         await this.#send(new this.#s3.CopyObjectCommand({
-          Bucket: this.#bucket, Key: target, CopySource: `${this.#bucket}/${encodeURIComponent(only!.key).replaceAll('%2F', '/')}`,
+          Bucket: this.#bucket, Key: target, CopySource: this.#copySource(only!.key),
         }), `blob ${digest}`);
+      } else if (state.chunks.every((chunk, index) => chunk.size <= maxSingleCopyBytes
+        && (chunk.size >= minPartBytes || index === state.chunks.length - 1))) {
+        await this.#joinInPlace(target, state.chunks.map((chunk) => chunk.key), digest);
       } else {
+        // A chunk under S3's 5 MiB part minimum (before the last) cannot be a part: the bytes go through this node.
         const upload = new this.#storage.Upload({
           client: this.#client,
           params: { Bucket: this.#bucket, Key: target, Body: this.#concatenate(state.chunks.map((chunk) => chunk.key)) },
@@ -180,6 +186,37 @@ export class S3BlobStore implements BlobStore {
       }
     }
     await this.#deleteKeys(state.keys);
+  }
+
+  /**
+   * Joins chunk objects into `target` without moving their bytes through this node: a multipart upload whose parts
+   * are server-side copies of the chunks (each at least 5 MiB but the last, as S3 requires of parts). A failure
+   * aborts it, so nothing appears under `target`.
+   */
+  async #joinInPlace(target: string, keys: readonly string[], digest: string): Promise<void> {
+    const created = await this.#send<{ UploadId?: string }>(
+      new this.#s3.CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: target }), `blob ${digest}`);
+    const uploadId = created.UploadId!;
+    try {
+      const parts: { ETag: string; PartNumber: number }[] = [];
+      for (const [index, key] of keys.entries()) {
+        const copied = await this.#send<{ CopyPartResult?: { ETag?: string } }>(new this.#s3.UploadPartCopyCommand({
+          Bucket: this.#bucket, Key: target, UploadId: uploadId, PartNumber: index + 1, CopySource: this.#copySource(key),
+        }), `blob ${digest}`);
+        parts.push({ ETag: copied.CopyPartResult!.ETag!, PartNumber: index + 1 });
+      }
+      await this.#send(new this.#s3.CompleteMultipartUploadCommand({
+        Bucket: this.#bucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts },
+      }), `blob ${digest}`);
+    } catch (error) {
+      await this.#client.send(new this.#s3.AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: target, UploadId: uploadId }))
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  #copySource(key: string): string {
+    return `${this.#bucket}/${encodeURIComponent(key).replaceAll('%2F', '/')}`;
   }
 
   async deleteUpload(id: string): Promise<void> {
