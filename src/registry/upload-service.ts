@@ -141,8 +141,13 @@ export class UploadService {
       try {
         await this.#commit(repository, id, digest, hash, live.offset, true);
       } catch (error) {
-        // A digest mismatch ends the session: its bytes are not the content the client meant.
+        // A digest mismatch ends the session: its bytes are not the content the client meant. So does an upload two
+        // requests wrote at once (through different nodes): which bytes it holds is anyone's guess.
         if (error instanceof RegistryError && error.code === 'DIGEST_INVALID') await this.#discard(id);
+        if (error instanceof ConflictError) {
+          await this.#discard(id);
+          throw conflicted(id);
+        }
         throw error;
       }
       this.#live.delete(id);
@@ -314,6 +319,7 @@ export class UploadService {
       return await this.store.uploadSize(id);
     } catch (error) {
       if (error instanceof NotFoundError) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', undefined, { upload: id });
+      if (error instanceof ConflictError) throw conflicted(id);
       throw error;
     }
   }
@@ -361,3 +367,8 @@ function parseContentRange(header: string | undefined): { start: number; end: nu
 }
 
 async function* emptyBody(): AsyncGenerator<Buffer> {}
+
+function conflicted(id: string): RegistryError {
+  return new RegistryError('BLOB_UPLOAD_INVALID',
+    'two requests wrote to this upload at once, so its content is uncertain: start the upload again', { upload: id });
+}

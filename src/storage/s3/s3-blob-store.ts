@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { _Object, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { BackendError, ConflictError, NotFoundError } from '../../errors/backend-errors.js';
@@ -55,6 +56,8 @@ interface UploadState {
   readonly size: number;
   readonly keys: readonly string[];
   readonly modifiedAt: Date;
+  /** Why the chunks do not line up end to end (two writers at one offset), if they do not. */
+  readonly conflict: string | undefined;
 }
 
 /**
@@ -139,7 +142,7 @@ export class S3BlobStore implements BlobStore {
     // failed multipart upload is aborted, so a failed append leaves nothing behind.
     const upload = new this.#storage.Upload({
       client: this.#client,
-      params: { Bucket: this.#bucket, Key: this.#layout.chunkKey(id, offset), Body: body },
+      params: { Bucket: this.#bucket, Key: this.#layout.chunkKey(id, offset, randomBytes(6).toString('hex')), Body: body },
       partSize: partBytes,
       queueSize: 2,
       leavePartsOnError: false,
@@ -278,6 +281,8 @@ export class S3BlobStore implements BlobStore {
   async #existingUpload(id: string): Promise<UploadState> {
     const state = await this.#uploadState(id);
     if (!state.exists) throw new NotFoundError(`upload ${id}`);
+    // Its bytes cannot be told apart: the caller ends the upload (deleteUpload still works).
+    if (state.conflict !== undefined) throw new ConflictError(state.conflict);
     return state;
   }
 
@@ -292,11 +297,13 @@ export class S3BlobStore implements BlobStore {
     }
     chunks.sort((a, b) => a.offset - b.offset);
     let size = 0;
+    let conflict: string | undefined;
     for (const chunk of chunks) {
-      if (chunk.offset !== size) throw new BackendError('s3', new Error(`upload ${id} has a gap at byte ${size}`));
-      size += chunk.size;
+      if (chunk.offset < size) conflict ??= `upload ${id} was appended to twice at byte ${chunk.offset}, by writers running at once`;
+      else if (chunk.offset > size) conflict ??= `upload ${id} has no bytes from ${size} to ${chunk.offset}`;
+      size = Math.max(size, chunk.offset + chunk.size);
     }
-    return { exists: objects.length > 0, chunks, size, keys: objects.map((object) => object.Key!), modifiedAt };
+    return { exists: objects.length > 0, chunks, size, keys: objects.map((object) => object.Key!), modifiedAt, conflict };
   }
 
   async #list(prefix: string): Promise<_Object[]> {

@@ -3,10 +3,12 @@
  *
  *   <prefix>blobs/<algorithm>/<hex>            content, one object per digest
  *   <prefix>uploads/<id>/created               marks an upload area (empty object), so an empty upload exists
- *   <prefix>uploads/<id>/<offset, 16 digits>   each appended chunk, at the byte offset where it starts
+ *   <prefix>uploads/<id>/<offset, 16 digits>-<writer>   each appended chunk, at the byte offset where it starts
  *
  * Objects cannot be appended to, so an upload is its chunk objects in offset order; the commit joins them into the
- * content object. Zero-padded offsets make the listing order the byte order.
+ * content object. Zero-padded offsets make the listing order the byte order. The random writer part keeps two nodes
+ * that append at the same offset at once (a client sending PATCHes concurrently) from overwriting each other
+ * silently: both chunks stay, and the store refuses the upload as conflicted.
  */
 export class S3Layout {
   constructor(private readonly prefix: string) {}
@@ -28,8 +30,8 @@ export class S3Layout {
     return `${this.uploadPrefix(id)}created`;
   }
 
-  chunkKey(id: string, offset: number): string {
-    return `${this.uploadPrefix(id)}${String(offset).padStart(16, '0')}`;
+  chunkKey(id: string, offset: number, writer: string): string {
+    return `${this.uploadPrefix(id)}${String(offset).padStart(16, '0')}-${writer}`;
   }
 
   /** The upload id and chunk offset of a key under uploads/, or undefined for other keys. */
@@ -37,6 +39,7 @@ export class S3Layout {
     if (!key.startsWith(this.uploadsPrefix)) return undefined;
     const [id, name] = key.slice(this.uploadsPrefix.length).split('/');
     if (!id || name === undefined) return undefined;
-    return { id, offset: /^\d{16}$/.test(name) ? Number(name) : undefined };
+    const chunk = /^(\d{16})-[0-9a-f]+$/.exec(name);
+    return { id, offset: chunk ? Number(chunk[1]) : undefined };
   }
 }
