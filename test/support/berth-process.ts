@@ -28,6 +28,7 @@ export interface StartOptions {
 }
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
+const startTimeoutMs = 60_000;
 const cli = join(repoRoot, 'bin', 'berth.js');
 
 /** Starts `berth serve` as a real child process on a free loopback port, as a user would run it. */
@@ -46,12 +47,21 @@ export async function startBerthProcess(options: StartOptions = {}): Promise<Ber
       logs.push(line);
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'berth listening' && entry.port) resolvePort(entry.port);
+        if (entry.msg === 'berth listening' && entry.port) {
+          clearTimeout(giveUp);
+          resolvePort(entry.port);
+        }
       } catch {
         // not JSON: kept in logs only
       }
     });
     child.once('exit', (code) => reject(new Error(`berth exited with ${code} before listening:\n${stderr}\n${logs.join('\n')}`)));
+    // It reports its port in an info line: a log level above info, or a hang, must fail the test, not stall the run.
+    const giveUp = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`berth did not report "berth listening" within ${startTimeoutMs / 1000} s (is BERTH_LOG_LEVEL above info?):\n${stderr}\n${logs.join('\n')}`));
+    }, startTimeoutMs);
+    giveUp.unref();
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return {
