@@ -43,7 +43,8 @@ export async function startSwift(): Promise<S3Server> {
     runOrThrow('swift-ring-builder', [`${ring}.builder`, 'rebalance'], dir);
     writeFileSync(join(dir, `${ring}-server.conf`), [
       '[DEFAULT]', `devices = ${join(dir, 'srv')}`, 'mount_check = false', 'bind_ip = 127.0.0.1', `bind_port = ${ports[ring]}`,
-      'workers = 1', `swift_dir = ${dir}`, 'user = root', 'log_level = WARNING',
+      // workers = 0: one process, no forked worker that could outlive the test.
+      'workers = 0', `swift_dir = ${dir}`, 'user = root', 'log_level = WARNING',
       '[pipeline:main]', `pipeline = ${ring}-server`,
       `[app:${ring}-server]`, `use = egg:swift#${ring}`,
       '', // the replicators and auditors these files could configure are not run
@@ -51,7 +52,7 @@ export async function startSwift(): Promise<S3Server> {
   }
   const filters = ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'listing_formats', 'copy', 'slo', 'dlo'];
   writeFileSync(join(dir, 'proxy-server.conf'), [
-    '[DEFAULT]', 'bind_ip = 127.0.0.1', `bind_port = ${ports.proxy}`, 'workers = 1', `swift_dir = ${dir}`, 'user = root',
+    '[DEFAULT]', 'bind_ip = 127.0.0.1', `bind_port = ${ports.proxy}`, 'workers = 0', `swift_dir = ${dir}`, 'user = root',
     'log_level = WARNING',
     '[pipeline:main]',
     'pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server',
@@ -66,7 +67,8 @@ export async function startSwift(): Promise<S3Server> {
   const children: ChildProcess[] = [];
   const output: string[] = [];
   const launch = (command: string, args: string[]): void => {
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, so that stopping it takes any child it forked along.
+    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (data: Buffer) => output.push(data.toString()));
     child.stderr!.on('data', (data: Buffer) => output.push(data.toString()));
     children.push(child);
@@ -75,7 +77,11 @@ export async function startSwift(): Promise<S3Server> {
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     })));
     rmSync(dir, { recursive: true, force: true });
   };
