@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 # gcc and libc6-dev build the sendfile helper (native/sendfile.c), so the tests run the path users get;
 # postgresql-15, nginx and OpenStack Swift (with memcached) are the real database, load balancer and S3 server the
-# tests start themselves (test/support/).
-packages=(gcc libc6-dev postgresql-15 nginx swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl)
+# tests start themselves (test/support/); slapd and ldap-utils are the real LDAP server the access tests seed.
+packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

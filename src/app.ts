@@ -1,7 +1,16 @@
 import { resolve, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import { AccessControl } from './auth/access-control.js';
+import { AccessPolicy } from './auth/access-policy.js';
+import { AuditLog } from './auth/audit-log.js';
+import { Authenticator } from './auth/authenticator.js';
+import { bootstrapAdmin } from './auth/bootstrap-admin.js';
+import { LdapDirectory } from './auth/ldap-directory.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { TokenService } from './auth/token-service.js';
 import type { BerthConfig } from './config/config-schema.js';
+import { OperatorError } from './errors/operator-error.js';
 import { buildServer } from './http/build-server.js';
 import { sendfileAddon } from './http/native-sendfile.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -38,6 +47,8 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const store = await openBlobStore(config, dataDir);
   const metadata = await openMetadataStore(config, dataDir, logger);
 
+  const access = await openAccessControl(config, metadata, logger);
+
   const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
   const services = {
     blobs: new BlobService(store, metadata, config.delete.enabled, config.storage.s3.redirectSeconds),
@@ -45,6 +56,8 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     manifests: new ManifestService(metadata, config.limits.manifestMaxBytes, config.delete.enabled),
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
     health: new HealthService(store, metadata),
+    access,
+    externalUrl: config.externalUrl,
   };
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
@@ -67,6 +80,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     log: logger,
     async listen() {
       const { host, port } = splitListen(config.listen);
+      refuseOpenOutsideLoopback(host, access.enabled, config.auth.allowOpen);
       await server.listen({ host, port });
       const address = server.server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
@@ -76,7 +90,11 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       const pulls = tls ? 'streamed (TLS)' : sendfile.addon ? 'sendfile' : `streamed (${sendfile.why})`;
       logger.info({
         host, port: bound, dataDir, metadata: config.database.url ? 'postgresql' : 'sqlite', blobs: store.name, tls, pulls,
+        access: access.enabled ? 'on' : 'open',
       }, 'berth listening');
+      if (!access.enabled) {
+        logger.warn('access control is off: anyone who reaches this address may push, pull and delete; set BERTH_ADMIN_PASSWORD to turn it on');
+      }
       return { host, port: bound };
     },
     async close() {
@@ -92,11 +110,53 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
         clearInterval(reaper);
         clearTimeout(grace);
         await jobs.stop();
+        await access.close();
         await metadata.close();
         await store.close();
       }
     },
   };
+}
+
+/** Whether access control is on: an administrator password, a directory or identity provider, or asked for. */
+export function accessControlEnabled(config: Readonly<BerthConfig>): boolean {
+  const { auth } = config;
+  return auth.enabled || auth.adminPassword !== undefined || auth.ldap !== undefined || auth.oidc !== undefined;
+}
+
+async function openAccessControl(config: Readonly<BerthConfig>, metadata: MetadataStore, logger: Logger): Promise<AccessControl> {
+  const store = metadata.access();
+  const changeVersion = () => metadata.changeVersion();
+  const enabled = accessControlEnabled(config);
+  const log = logger.child({ component: 'access' });
+  const audit = new AuditLog(store, logger.child({ component: 'audit' }));
+  const authenticator = new Authenticator(store, {
+    directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
+    directoryAdminGroup: config.auth.ldapAdminGroup,
+    audit,
+    throttle: new LoginThrottle(store, config.auth.lockout),
+    changeVersion,
+    log,
+  });
+  const policy = new AccessPolicy(store, changeVersion, { createProjectsOnPush: config.auth.createProjectsOnPush });
+  const tokens = await TokenService.open(store, { issuer: 'berth', service: config.auth.service, ttlSeconds: config.auth.tokenTtlSeconds });
+  if (enabled) await bootstrapAdmin(store, config.auth.adminPassword, log);
+  return new AccessControl({ enabled, store, policy, authenticator, tokens, audit, log });
+}
+
+/**
+ * Secure by default: without access control, Berth serves only this machine unless told that an open registry on
+ * the network is intended.
+ */
+function refuseOpenOutsideLoopback(host: string, accessEnabled: boolean, allowOpen: boolean): void {
+  if (accessEnabled || allowOpen || isLoopback(host)) return;
+  throw new OperatorError(`refusing to listen on ${host} without access control: anyone who can reach it could push, pull and delete. `
+    + 'Set BERTH_ADMIN_PASSWORD (or auth.adminPassword, auth.ldap or auth.oidc in the configuration) to turn access control on, '
+    + 'listen on 127.0.0.1, or set BERTH_ALLOW_OPEN=true (auth.allowOpen) if an open registry is intended');
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ldapConfigSchema } from './ldap-config.js';
+import { oidcConfigSchema } from './oidc-config.js';
 
 const listenPattern = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/;
 
@@ -59,6 +61,42 @@ export const configSchema = z.object({
       .refine((s3) => (s3.accessKeyId === undefined) === (s3.secretAccessKey === undefined), {
         message: 'set both storage.s3.accessKeyId and storage.s3.secretAccessKey, or neither (to use the AWS SDK\'s usual chain)',
       }),
+  }).strict().default({}),
+  /**
+   * The address clients reach Berth at (https://registry.example.com), when a proxy or balancer stands in front: the
+   * token realm in challenges and the OpenID Connect callback are built from it. Unset, from each request's Host.
+   */
+  externalUrl: z.string().url('expected a URL, for example https://registry.example.com').optional(),
+  auth: z.object({
+    /**
+     * The first administrator's password, used when the user "admin" is created on the first start. Setting it (or
+     * LDAP, OIDC or `enabled`) turns access control on.
+     */
+    adminPassword: z.string().min(8, 'the administrator password needs at least 8 characters').optional(),
+    /** Turns access control on without an admin password: one is generated and printed once at the first start. */
+    enabled: z.boolean().default(false),
+    /**
+     * Serve without access control on a non-loopback address. Anyone who can reach it can then push, pull and
+     * delete; only for networks where that is intended.
+     */
+    allowOpen: z.boolean().default(false),
+    /** An administrator's first push to a project that does not exist creates it, as a private project. */
+    createProjectsOnPush: z.boolean().default(true),
+    /** The `service` of token challenges and the audience of tokens. */
+    service: z.string().min(1).default('berth'),
+    /** Lifetime of the bearer tokens the token endpoint issues. */
+    tokenTtlSeconds: z.number().int().min(30).max(24 * 3600).default(300),
+    lockout: z.object({
+      /** Failed logins per account within the window before that account's logins are refused until it ends. */
+      maxFailuresPerAccount: z.number().int().positive().default(10),
+      /** Failed logins from one address within the window before its logins are refused until it ends. */
+      maxFailuresPerAddress: z.number().int().positive().default(50),
+      windowSeconds: z.number().int().positive().default(15 * 60),
+    }).strict().default({}),
+    ldap: ldapConfigSchema.optional(),
+    /** Members of this LDAP group (its DN) are system administrators. */
+    ldapAdminGroup: z.string().min(1).optional(),
+    oidc: oidcConfigSchema.optional(),
   }).strict().default({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -35,6 +35,11 @@ const environmentKeys: Record<string, string> = {
   BERTH_UPLOAD_EXPIRE_SECONDS: 'uploads.expireAfterSeconds',
   BERTH_UPLOAD_SWEEP_SECONDS: 'uploads.sweepIntervalSeconds',
   BERTH_DELETE_ENABLED: 'delete.enabled',
+  BERTH_EXTERNAL_URL: 'externalUrl',
+  BERTH_ADMIN_PASSWORD: 'auth.adminPassword',
+  BERTH_AUTH_ENABLED: 'auth.enabled',
+  BERTH_ALLOW_OPEN: 'auth.allowOpen',
+  BERTH_TOKEN_TTL_SECONDS: 'auth.tokenTtlSeconds',
 };
 
 export interface ConfigSources {

@@ -22,6 +22,12 @@ export const errorCatalog = {
   TOOMANYREQUESTS: { status: 429, message: 'too many requests: slow down and retry later' },
   PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested: use a whole number n of at least 0' },
   TAG_INVALID: { status: 400, message: 'invalid tag: use up to 128 letters, digits, "_", "." or "-", not starting with "." or "-"' },
+  /** Berth's own, from the token endpoint only: a scope string that cannot be honoured as written. */
+  SCOPE_INVALID: { status: 400, message: 'invalid scope: use repository:<name>:<actions> (pull, push, delete or *) or registry:catalog:*' },
+  /** Berth's own, from the administration API (/api/v1) only. */
+  INVALID_REQUEST: { status: 400, message: 'invalid request: check the request body and parameters against the API description at /api/v1/openapi.json' },
+  NOT_FOUND: { status: 404, message: 'not found: check the name' },
+  CONFLICT: { status: 409, message: 'conflict with the current state: reload and try again' },
   UNKNOWN: { status: 500, message: 'unknown error: the registry logged the details under the request id; try again or report it' },
   UNAVAILABLE: { status: 503, message: 'the registry is shutting down or not ready: retry shortly' },
 } as const satisfies Record<string, { status: number; message: string }>;

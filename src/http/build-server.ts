@@ -5,6 +5,7 @@ import { RegistryError } from '../errors/registry-error.js';
 import { handleClientError, handleFrameworkError } from './client-errors.js';
 import { handleError } from './error-handler.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerV2Routes, type RegistryServices } from './v2-routes.js';
 
 export interface ServerOptions {
@@ -51,5 +52,6 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   });
   registerV2Routes(app, services);
   registerHealthRoutes(app, services.health);
+  registerTokenRoutes(app, services.access);
   return app;
 }

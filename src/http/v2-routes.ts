@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccessControl } from '../auth/access-control.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { BlobService } from '../registry/blob-service.js';
 import type { HealthService } from '../registry/health-service.js';
@@ -10,6 +11,7 @@ import { listCatalog, listReferrers, listTags } from './handlers/listing-handler
 import { deleteManifest, getManifest, putManifest } from './handlers/manifest-handlers.js';
 import { deleteUpload, getUploadStatus, patchUpload, postUpload, putUpload } from './handlers/upload-handlers.js';
 import { parseV2Path, type V2Route } from './v2-path.js';
+import { auditResponse, guardV2, mayReadFor } from './access-guard.js';
 
 export interface RegistryServices {
   readonly blobs: BlobService;
@@ -17,6 +19,9 @@ export interface RegistryServices {
   readonly manifests: ManifestService;
   readonly listings: ListingService;
   readonly health: HealthService;
+  readonly access: AccessControl;
+  /** The address clients reach Berth at, when configured; token realms are built from it. */
+  readonly externalUrl: string | undefined;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void;
@@ -26,7 +31,7 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<void> |
  * path parameters cannot express, so the path is parsed once here and dispatched by endpoint and method.
  */
 export function registerV2Routes(app: FastifyInstance, services: RegistryServices): void {
-  const { blobs, uploads, manifests, listings } = services;
+  const { blobs, uploads, manifests, listings, access, externalUrl } = services;
 
   const handlersFor = (route: V2Route): Partial<Record<string, Handler>> => {
     switch (route.kind) {
@@ -37,7 +42,7 @@ export function registerV2Routes(app: FastifyInstance, services: RegistryService
       case 'catalog':
         return { GET: (request, reply) => listCatalog(listings, request, reply) };
       case 'uploads':
-        return { POST: (request, reply) => postUpload(uploads, route.name, request, reply) };
+        return { POST: (request, reply) => postUpload(uploads, route.name, request, reply, mayReadFor(access, request)) };
       case 'upload':
         return {
           GET: (_request, reply) => getUploadStatus(uploads, route.name, route.id, reply),
@@ -76,8 +81,14 @@ export function registerV2Routes(app: FastifyInstance, services: RegistryService
       throw new RegistryError('UNSUPPORTED', `${request.method} is not allowed here: use ${Object.keys(handlers).join(', ')}`,
         undefined, { allow: Object.keys(handlers).join(', ') }, 405);
     }
+    await guardV2(access, route, request, externalUrl);
     await handler(request, reply);
   };
+  app.decorateRequest('berthAccess', undefined);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.berthAccess) auditResponse(access, request, reply);
+    done();
+  });
 
   const methods = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'] as const;
   app.route({ method: [...methods], url: '/v2', handler: dispatch, exposeHeadRoute: false });

@@ -52,4 +52,59 @@ export interface Database {
     tag: string | null;
     created_at: number;
   };
+  /** Identity and access (migration 0003). Flags are 0/1 integers. */
+  users: {
+    id: Generated<number>;
+    username: string;
+    email: string | null;
+    display_name: string | null;
+    source: string;
+    password_hash: string | null;
+    admin: number;
+    disabled: number;
+    created_at: number;
+    updated_at: number;
+    last_login_at: number | null;
+  };
+  groups: { id: Generated<number>; name: string; source: string; external_name: string | null; created_at: number };
+  group_members: { group_id: number; user_id: number };
+  projects: { id: Generated<number>; name: string; public: number; created_by: string | null; created_at: number; updated_at: number };
+  project_members: { project_id: number; member_kind: string; member_id: number; role: string; created_at: number };
+  robots: {
+    id: Generated<number>;
+    name: string;
+    description: string | null;
+    secret_hash: string;
+    permissions: string;
+    expires_at: number | null;
+    revoked_at: number | null;
+    created_by: string;
+    created_at: number;
+    last_used_at: number | null;
+  };
+  personal_tokens: {
+    id: Generated<number>;
+    user_id: number;
+    name: string;
+    secret_hash: string;
+    expires_at: number | null;
+    revoked_at: number | null;
+    created_at: number;
+    last_used_at: number | null;
+  };
+  signing_keys: { kid: string; private_jwk: string; created_at: number };
+  login_failures: { key: string; failures: number; window_start: number };
+  audit_events: {
+    id: Generated<number>;
+    at: number;
+    actor: string;
+    actor_kind: string;
+    action: string;
+    repository: string | null;
+    digest: string | null;
+    tag: string | null;
+    address: string | null;
+    outcome: string;
+    detail: string | null;
+  };
 }

@@ -1,5 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { AccessStore } from './access-store.js';
 import type { Database } from './database-schema.js';
+import { KyselyAccessStore } from './kysely-access-store.js';
 import { openJob } from './migrations/0002-jobs.js';
 import type {
   Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
@@ -23,9 +25,16 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly #db: Kysely<Database>;
   /** Writes this process has made to what caches hold (links, manifests, tags); part of the change version. */
   #writes = 0;
+  #access: AccessStore | undefined;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+  }
+
+  access(): AccessStore {
+    // Its writes go through #write, so that access caches drop with them on this node and (PostgreSQL) on others.
+    this.#access ??= new KyselyAccessStore(this.#db, (work) => this.#write(work));
+    return this.#access;
   }
 
   /** Changes with every write of this process; a dialect whose database has other writers adds theirs. */

@@ -1,9 +1,14 @@
+import type { AccessStore } from './access-store.js';
+
 /**
  * The source of truth for what exists where. The registry asks it which blobs and manifests a repository may see,
  * what a tag points to, what refers to what; storage is only asked for bytes. Every implementation passes
  * test/suites/metadata-store.suite.ts. Each write method is one transaction: it is wholly visible or not at all.
  */
 export interface MetadataStore {
+  /** Users, projects, roles, robots, tokens and the audit log, in the same database. */
+  access(): AccessStore;
+
   /**
    * A number that changes whenever a write may have changed what a read returns: this process's writes and, where
    * the database has other writers (other processes or nodes), theirs. Cheap enough to call on every request, so

@@ -2,11 +2,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { OperatorError } from '../errors/operator-error.js';
 import * as initial from './migrations/0001-initial.js';
 import * as jobs from './migrations/0002-jobs.js';
+import * as access from './migrations/0003-access.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-jobs': jobs,
+  '0003-access': access,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -87,20 +87,26 @@ export class UploadService {
    * it, and answers true; otherwise false, and the caller opens a normal session.
    */
   async mount(repository: string, digestValue: string, from: string | undefined,
-    mayRead: (repository: string) => boolean): Promise<boolean> {
+    mayRead: (repository: string) => boolean | Promise<boolean>): Promise<boolean> {
     assertName(repository);
     const digest = requireDigest(digestValue, 'mount').value;
     if (from !== undefined) {
       // A source that is no valid name cannot hold the blob: the client gets an ordinary session, as the spec asks
       // of any mount the registry cannot do.
-      if (!isValidName(from) || !mayRead(from)) return false;
+      if (!isValidName(from) || !await mayRead(from)) return false;
       const source = await this.metadata.linkedBlob(from, digest);
       if (!source) return false;
       await this.metadata.linkBlob(repository, digest, source.size);
       return true;
     }
     const holders = await this.metadata.repositoriesWithBlob(digest, 100);
-    const readable = holders.find(mayRead);
+    let readable: string | undefined;
+    for (const holder of holders) {
+      if (await mayRead(holder)) {
+        readable = holder;
+        break;
+      }
+    }
     if (readable === undefined) return false;
     const source = await this.metadata.linkedBlob(readable, digest);
     if (!source) return false;

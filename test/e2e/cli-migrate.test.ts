@@ -38,7 +38,7 @@ describe('berth migrate', { timeout: 120_000 }, () => {
     dirs.push(data);
     const first = await berth(['migrate', '--data', data]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /applied migrations 0001-initial, 0002-jobs/);
+    assert.match(first.stdout, /applied migrations 0001-initial, 0002-jobs, 0003-access/);
     const second = await berth(['migrate', '--data', data]);
     assert.match(second.stdout, /up to date/);
   });
@@ -49,12 +49,12 @@ describe('berth migrate', { timeout: 120_000 }, () => {
     dirs.push(data);
     const refused = await berth(['serve', '--listen', '127.0.0.1:0', '--data', data], { BERTH_DATABASE_URL: url, BERTH_DATABASE_MIGRATE: 'false' });
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /lacks migrations 0001-initial, 0002-jobs: run "berth migrate"/);
+    assert.match(refused.stderr, /lacks migrations 0001-initial, 0002-jobs, 0003-access: run "berth migrate"/);
     assert.doesNotMatch(refused.stderr, /\n\s+at /, 'a message, not a stack trace');
 
     const migrated = await berth(['migrate'], { BERTH_DATABASE_URL: url });
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.match(migrated.stdout, /applied migrations 0001-initial, 0002-jobs/);
+    assert.match(migrated.stdout, /applied migrations 0001-initial, 0002-jobs, 0003-access/);
     assert.match((await berth(['migrate', '--database-url', url])).stdout, /up to date/);
   });
 

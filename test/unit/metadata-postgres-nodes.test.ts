@@ -25,7 +25,7 @@ describe('PostgreSQL metadata shared by several nodes', { timeout: 120_000 }, ()
     const nodes = await Promise.all([open(url), open(url), open(url), open(url)]);
     try {
       const applied = await server.query(new URL(url).pathname.slice(1), 'SELECT name FROM kysely_migration ORDER BY name');
-      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-initial', '0002-jobs']);
+      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-initial', '0002-jobs', '0003-access']);
       await nodes[0]!.linkBlob('team/app', digest(1), 5);
       assert.deepEqual(await nodes[3]!.linkedBlob('team/app', digest(1)), { size: 5 });
     } finally {

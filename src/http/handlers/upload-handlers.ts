@@ -5,11 +5,12 @@ import { bodyStream, contentLength, queryParam } from '../request-body.js';
 const uploadLocation = (name: string, id: string): string => `/v2/${name}/blobs/uploads/${id}`;
 
 /** POST /v2/<name>/blobs/uploads/: a mount (201), a monolithic upload with ?digest= (201), or a new session (202). */
-export async function postUpload(uploads: UploadService, name: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function postUpload(uploads: UploadService, name: string, request: FastifyRequest, reply: FastifyReply,
+  mayRead: (repository: string) => Promise<boolean>): Promise<void> {
   const mount = queryParam(request, 'mount');
   if (mount !== undefined) {
-    // Access control decides readability once it exists; until then every repository is readable.
-    const mounted = await uploads.mount(name, mount, queryParam(request, 'from'), () => true);
+    // Only from a repository the caller may pull: otherwise a mount would reveal (and copy) a private blob.
+    const mounted = await uploads.mount(name, mount, queryParam(request, 'from'), mayRead);
     if (mounted) return created(reply, name, mount);
   }
   const digest = queryParam(request, 'digest');

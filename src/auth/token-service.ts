@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, errors as joseErrors, type CryptoKey, type JWK } from 'jose';
+import type { AccessStore } from '../metadata/access-store.js';
+import type { Principal } from './principal.js';
+import { principalName } from './principal.js';
+import type { Action } from './roles.js';
+
+/** What a token says its bearer may do, per repository, and who the bearer is. */
+export interface VerifiedToken {
+  readonly subject: string;
+  readonly kind: Principal['kind'];
+  /** The user's or robot's id; undefined for anonymous. */
+  readonly id: number | undefined;
+  readonly admin: boolean;
+  /** Repository name to the actions granted on it; a repository listed with no actions was asked for and refused. */
+  readonly repositories: ReadonlyMap<string, ReadonlySet<Action>>;
+  readonly catalog: boolean;
+  readonly expiresAt: number;
+}
+
+export interface GrantedAccess {
+  readonly type: 'repository' | 'registry';
+  readonly name: string;
+  readonly actions: readonly string[];
+}
+
+/** A token Berth did not issue, or one past its time; the caller answers 401. */
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+const algorithm = 'ES256';
+const maxCachedTokens = 10_000;
+
+/**
+ * Issues and checks the short-lived bearer tokens of the Docker token specification: ES256 JWTs whose `access`
+ * claim lists what was granted. The signing key lives in the metadata store, so every node of a cluster signs and
+ * verifies with the same one. A verified token is remembered until it expires: clients send the same token with
+ * every request of a push or pull, and checking a signature each time would cost more than the request itself.
+ */
+export class TokenService {
+  readonly #issuer: string;
+  readonly #service: string;
+  readonly #ttlSeconds: number;
+  readonly #kid: string;
+  readonly #privateKey: CryptoKey;
+  readonly #publicKey: CryptoKey;
+  readonly #verified = new Map<string, VerifiedToken>();
+
+  private constructor(options: TokenOptions, kid: string, privateKey: CryptoKey, publicKey: CryptoKey) {
+    this.#issuer = options.issuer;
+    this.#service = options.service;
+    this.#ttlSeconds = options.ttlSeconds;
+    this.#kid = kid;
+    this.#privateKey = privateKey;
+    this.#publicKey = publicKey;
+  }
+
+  /** Loads the cluster's signing key, creating it on the first start of the first node. */
+  static async open(store: AccessStore, options: TokenOptions): Promise<TokenService> {
+    const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
+    const candidate = { kid: randomUUID(), privateJwk: JSON.stringify(await exportJWK(privateKey)), createdAt: Date.now() };
+    const key = await store.ensureSigningKey(candidate);
+    const jwk = JSON.parse(key.privateJwk) as JWK;
+    const { d: _private, ...publicJwk } = jwk;
+    const signing = await importJWK({ ...jwk, alg: algorithm }, algorithm) as CryptoKey;
+    const verifying = await importJWK({ ...publicJwk, alg: algorithm }, algorithm) as CryptoKey;
+    return new TokenService(options, key.kid, signing, verifying);
+  }
+
+  get service(): string {
+    return this.#service;
+  }
+
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
+  async issue(principal: Principal, access: readonly GrantedAccess[], now = Date.now()): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+    const issuedAt = Math.floor(now / 1000);
+    const token = await new SignJWT({
+      access,
+      berth: {
+        kind: principal.kind,
+        ...(principal.kind !== 'anonymous' && { id: principal.id }),
+        ...(principal.kind === 'user' && principal.admin && { admin: true }),
+      },
+    })
+      .setProtectedHeader({ alg: algorithm, kid: this.#kid, typ: 'JWT' })
+      .setIssuer(this.#issuer)
+      .setAudience(this.#service)
+      .setSubject(principal.kind === 'anonymous' ? '' : principalName(principal))
+      .setIssuedAt(issuedAt)
+      .setNotBefore(issuedAt - 1)
+      .setExpirationTime(issuedAt + this.#ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.#privateKey);
+    return { token, expiresIn: this.#ttlSeconds, issuedAt: new Date(issuedAt * 1000).toISOString() };
+  }
+
+  /**
+   * A browser session after a sign-in (OpenID Connect, or a password through the API): a JWT for the session
+   * cookie, whose audience differs from registry tokens so that neither can stand in for the other. It names the
+   * user only; each request looks the user up again, so a disabled user's session ends at once.
+   */
+  async issueSession(user: { id: number; username: string }, ttlSeconds = 12 * 3600, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+    const issuedAt = Math.floor(now / 1000);
+    const token = await new SignJWT({ uid: user.id })
+      .setProtectedHeader({ alg: algorithm, kid: this.#kid, typ: 'JWT' })
+      .setIssuer(this.#issuer)
+      .setAudience(`${this.#service}:session`)
+      .setSubject(user.username)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(this.#privateKey);
+    return { token, expiresAt: (issuedAt + ttlSeconds) * 1000 };
+  }
+
+  /** The user a session cookie names; throws InvalidTokenError when it is not a valid session of this registry. */
+  async verifySession(token: string, now = Date.now()): Promise<{ userId: number; username: string; expiresAt: number }> {
+    if (token.length > 16_384) throw new InvalidTokenError('the session is too long to be one of this registry\'s');
+    try {
+      const { payload } = await jwtVerify(token, this.#publicKey, {
+        algorithms: [algorithm], issuer: this.#issuer, audience: `${this.#service}:session`, clockTolerance: 30,
+        currentDate: new Date(now), requiredClaims: ['exp', 'sub'],
+      });
+      if (typeof payload.uid !== 'number') throw new InvalidTokenError('the session names no user: sign in again');
+      return { userId: payload.uid, username: String(payload.sub), expiresAt: Number(payload.exp) * 1000 };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      throw new InvalidTokenError(`the session is not valid (${describeJoseError(error)}): sign in again`);
+    }
+  }
+
+  /** The token's grants; throws InvalidTokenError for anything not issued by this registry or no longer valid. */
+  async verify(token: string, now = Date.now()): Promise<VerifiedToken> {
+    const cached = this.#verified.get(token);
+    if (cached) {
+      if (cached.expiresAt > now) return cached;
+      this.#verified.delete(token);
+    }
+    if (token.length > 16_384) throw new InvalidTokenError('the bearer token is too long to be one of this registry\'s');
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.#publicKey, {
+        algorithms: [algorithm], issuer: this.#issuer, audience: this.#service, clockTolerance: 30, currentDate: new Date(now),
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
+    } catch (error) {
+      throw new InvalidTokenError(describeJoseError(error));
+    }
+    const verified = toVerified(payload);
+    if (this.#verified.size >= maxCachedTokens) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, verified);
+    return verified;
+  }
+}
+
+export interface TokenOptions {
+  /** The `iss` of every token: which registry issued it. */
+  readonly issuer: string;
+  /** The `service` of challenges and the `aud` of tokens. */
+  readonly service: string;
+  readonly ttlSeconds: number;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the bearer token has expired: request a new one from the token endpoint';
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'the bearer token was not signed by this registry';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the bearer token is not valid here (${error.claim} claim): request a new one from the token endpoint`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'the bearer token is signed with an algorithm this registry does not accept';
+  return 'the bearer token is malformed: request a new one from the token endpoint';
+}
+
+function toVerified(payload: Record<string, unknown>): VerifiedToken {
+  const berth = (typeof payload.berth === 'object' && payload.berth !== null ? payload.berth : {}) as Record<string, unknown>;
+  const kind = berth.kind === 'user' || berth.kind === 'robot' ? berth.kind : 'anonymous';
+  const repositories = new Map<string, Set<Action>>();
+  let catalog = false;
+  for (const entry of Array.isArray(payload.access) ? payload.access as GrantedAccess[] : []) {
+    if (entry.type === 'repository' && typeof entry.name === 'string' && Array.isArray(entry.actions)) {
+      const granted = repositories.get(entry.name) ?? new Set<Action>();
+      for (const action of entry.actions) if (action === 'pull' || action === 'push' || action === 'delete') granted.add(action);
+      repositories.set(entry.name, granted);
+    } else if (entry.type === 'registry' && entry.name === 'catalog' && Array.isArray(entry.actions) && entry.actions.includes('*')) {
+      catalog = true;
+    }
+  }
+  return {
+    subject: String(payload.sub ?? ''),
+    kind,
+    id: typeof berth.id === 'number' ? berth.id : undefined,
+    admin: berth.admin === true,
+    repositories,
+    catalog,
+    expiresAt: Number(payload.exp) * 1000,
+  };
+}
