@@ -26,6 +26,12 @@ export interface Profile {
   readonly images: { readonly count: number; readonly inFlight: number; readonly layerBytes: number };
   readonly tags: { readonly count: number; readonly inFlight: number; readonly listClients: number; readonly listSeconds: number };
   readonly skopeo: { readonly layers: number; readonly layerBytes: number; readonly reps: number };
+  /**
+   * The auth session: manifest GETs from `clients` for `seconds` each (Basic, then bearer), and `images` small images
+   * pushed (the small-images scenario's layer size and concurrency). Fewer images than there: Distribution checks
+   * bcrypt on each of an image's five requests.
+   */
+  readonly auth: { readonly clients: number; readonly seconds: number; readonly images: number };
   readonly ceilings: { readonly sha256Bytes: number; readonly generatorBytes: number; readonly fsyncBytes: number; readonly loopbackBytes: number };
 }
 
@@ -44,6 +50,7 @@ const full: Profile = {
   images: { count: 1000, inFlight: 8, layerBytes: 4 * KiB },
   tags: { count: 10_000, inFlight: 8, listClients: 4, listSeconds: 5 },
   skopeo: { layers: 5, layerBytes: 60 * MiB, reps: 2 },
+  auth: { clients: 32, seconds: 10, images: 100 },
   ceilings: { sha256Bytes: 1 * GiB, generatorBytes: 1 * GiB, fsyncBytes: 512 * MiB, loopbackBytes: 4 * GiB },
 };
 
@@ -62,6 +69,7 @@ const quick: Profile = {
   images: { count: 200, inFlight: 8, layerBytes: 4 * KiB },
   tags: { count: 1000, inFlight: 8, listClients: 4, listSeconds: 1.5 },
   skopeo: { layers: 5, layerBytes: 20 * MiB, reps: 1 },
+  auth: { clients: 32, seconds: 2.5, images: 40 },
   ceilings: { sha256Bytes: 512 * MiB, generatorBytes: 512 * MiB, fsyncBytes: 256 * MiB, loopbackBytes: 2 * GiB },
 };
 
@@ -81,6 +89,7 @@ const smoke: Profile = {
   images: { count: 40, inFlight: 8, layerBytes: 4 * KiB },
   tags: { count: 300, inFlight: 8, listClients: 4, listSeconds: 0.5 },
   skopeo: { layers: 5, layerBytes: MiB, reps: 1 },
+  auth: { clients: 32, seconds: 1, images: 10 },
   ceilings: { sha256Bytes: 64 * MiB, generatorBytes: 64 * MiB, fsyncBytes: 32 * MiB, loopbackBytes: 256 * MiB },
 };
 

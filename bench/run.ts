@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { measureCeilings, type Ceilings } from './ceilings.js';
 import { formatNumber, formatReport, Results, writeJson } from './report.js';
 import { profiles, type Profile, type ProfileName } from './profiles.js';
+import { authManifestRead, authSmallImages } from './scenarios/auth.js';
 import { blobPull } from './scenarios/blob-pull.js';
 import { blobPush } from './scenarios/blob-push.js';
 import { fanOut } from './scenarios/fan-out.js';
@@ -31,6 +32,8 @@ const sessions: Session[] = [
   // The catalog is listed after the small images, each in its own repository, so it has some size.
   { id: 'images', scenarios: [smallImages, tagsAndCatalog] },
   { id: 'skopeo', scenarios: [skopeoCopy] },
+  // Both registries with access control on: Berth with BERTH_ADMIN_PASSWORD, Distribution with htpasswd (bcrypt).
+  { id: 'auth', auth: true, scenarios: [authManifestRead, authSmallImages] },
 ];
 
 /** A and B of every round, in this order. */

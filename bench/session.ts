@@ -1,19 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpError } from './client/http.js';
+import { HttpError, type HttpClientOptions } from './client/http.js';
 import { RegistryClient } from './client/registry.js';
 import type { Profile } from './profiles.js';
 import type { Results } from './report.js';
 import type { PhaseStats, Scenario, ScenarioContext } from './scenarios/scenario.js';
 import { cpuSeconds, memoryStatus, RssSampler } from './servers/proc-stats.js';
-import type { RunningServer, ServerLauncher } from './servers/server.js';
+import type { RunningServer, ServerLauncher, StartOptions } from './servers/server.js';
 
 /** Scenarios that run, in order, against one fresh registry process on a fresh data directory. */
 export interface Session {
   readonly id: string;
   readonly scenarios: readonly Scenario[];
+  /**
+   * Start the registries with access control on, with one user (admin, a fresh random password each start): its
+   * scenarios find the credentials in `server.credentials`. Off by default.
+   */
+  readonly auth?: boolean;
 }
 
 export interface SessionOptions {
@@ -42,13 +48,14 @@ export async function runSession(options: SessionOptions): Promise<void> {
   const tag = `[${session.id} r${round} ${launcher.name}]`;
   const progress = (message: string): void => { process.stderr.write(`${tag} ${message}\n`); };
 
+  const startOptions: StartOptions = session.auth ? { auth: { username: 'admin', password: randomBytes(18).toString('base64url') } } : {};
   let server: RunningServer | undefined;
   let starting = performance.now();
   // The free port is picked before the process binds it, so another process can take it first: try again then.
   for (let attempt = 1; server === undefined; attempt++) {
     try {
       starting = performance.now();
-      server = await launcher.start(sessionDir);
+      server = await launcher.start(sessionDir, startOptions);
     } catch (error) {
       progress(`could not start (attempt ${attempt}): ${(error as Error).message}`);
       if (attempt < 3) {
@@ -68,7 +75,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
     results.add({
       id: 'rss.idle', group: 'Server resources', label: 'idle RSS after start (no load yet)', unit: 'MiB', better: 'lower',
     }, launcher.name, round, idleRss);
-    progress(`answered GET /v2/ ${startSeconds.toFixed(2)} s after spawn; idle RSS ${idleRss.toFixed(0)} MiB`);
+    progress(`answered GET /v2/ ${startSeconds.toFixed(2)} s after spawn; idle RSS ${idleRss.toFixed(0)} MiB${server.access ? `; access control: ${server.access}` : ''}`);
 
     for (const scenario of session.scenarios) {
       const context: ScenarioContext = {
@@ -76,8 +83,8 @@ export async function runSession(options: SessionOptions): Promise<void> {
         profile,
         round,
         workDir,
-        client(maxSockets) {
-          const client = new RegistryClient(server.url, maxSockets);
+        client(maxSockets, options?: HttpClientOptions) {
+          const client = new RegistryClient(server.url, maxSockets, options);
           clients.push(client);
           return client;
         },

@@ -45,6 +45,25 @@ export class HttpError extends Error {
 
 const maxBufferedBody = 64 * 1024 * 1024;
 
+export interface HttpClientOptions {
+  /** Ends a request that receives nothing for this long (default 300 s). */
+  readonly idleTimeoutMs?: number;
+  /** An Authorization header sent with every request (a request's own `authorization` header takes precedence). */
+  readonly authorization?: string;
+}
+
+/** The Authorization header of HTTP Basic. */
+export function basicAuthorization(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** Request headers as an error report shows them: credentials are not written to the results. */
+function redacted(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  if (headers.authorization === undefined) return headers;
+  const scheme = String(headers.authorization).split(' ')[0];
+  return { ...headers, authorization: `${scheme} (redacted)` };
+}
+
 /**
  * The one HTTP client every registry is driven with: Node's http module over a keep-alive agent, bodies streamed
  * with backpressure, response bodies kept, discarded or hashed as they arrive.
@@ -52,10 +71,19 @@ const maxBufferedBody = 64 * 1024 * 1024;
 export class HttpClient {
   readonly base: URL;
   readonly agent: http.Agent;
+  readonly authorization: string | undefined;
+  private readonly idleTimeoutMs: number;
 
-  constructor(baseUrl: string, maxSockets: number, private readonly idleTimeoutMs = 300_000) {
+  constructor(baseUrl: string, maxSockets: number, options: HttpClientOptions = {}, agent?: http.Agent) {
     this.base = new URL(baseUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+    this.agent = agent ?? new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+    this.authorization = options.authorization;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  }
+
+  /** A client on the same connections (the same agent) that sends `authorization` instead (none when undefined). */
+  withAuthorization(authorization: string | undefined): HttpClient {
+    return new HttpClient(this.base.href, 0, { idleTimeoutMs: this.idleTimeoutMs, authorization }, this.agent);
   }
 
   url(target: string | URL): URL {
@@ -66,7 +94,7 @@ export class HttpClient {
     const url = this.url(options.target);
     const expected = typeof options.expect === 'number' ? [options.expect] : options.expect;
     const mode = options.response ?? 'buffer';
-    const headers: OutgoingHttpHeaders = { ...options.headers };
+    const headers: OutgoingHttpHeaders = { ...(this.authorization !== undefined && { authorization: this.authorization }), ...options.headers };
     const body = options.body;
     const fixed = typeof body === 'string' ? Buffer.from(body) : Buffer.isBuffer(body) ? body : undefined;
     if (fixed) headers['content-length'] = fixed.length;
@@ -106,7 +134,7 @@ export class HttpClient {
           if (!sent) request.destroy();
           if (!ok) {
             reject(new HttpError(
-              { method: options.method, url: url.href, headers },
+              { method: options.method, url: url.href, headers: redacted(headers) },
               { status, headers: response.headers, body: received.toString('utf8', 0, Math.min(received.length, 4000)) },
               expected));
             return;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { leanGet } from './lean-get.js';
 import type { Blob } from './content.js';
-import { HttpClient, type HttpResponse } from './http.js';
+import { HttpClient, type HttpClientOptions, type HttpResponse } from './http.js';
 
 export const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 export const ociConfig = 'application/vnd.oci.image.config.v1+json';
@@ -22,8 +22,37 @@ const octetStream = 'application/octet-stream';
 export class RegistryClient {
   readonly http: HttpClient;
 
-  constructor(baseUrl: string, maxSockets: number) {
-    this.http = new HttpClient(baseUrl, maxSockets);
+  /** `options.authorization`: an Authorization header sent with every request, blob pulls included. */
+  constructor(baseUrl: string | HttpClient, maxSockets = 1, options: HttpClientOptions = {}) {
+    this.http = typeof baseUrl === 'string' ? new HttpClient(baseUrl, maxSockets, options) : baseUrl;
+  }
+
+  /** A client on the same connections that sends `authorization` instead (none when undefined). */
+  withAuthorization(authorization: string | undefined): RegistryClient {
+    return new RegistryClient(this.http.withAuthorization(authorization));
+  }
+
+  /**
+   * A bearer token as docker fetches one (the token specification): an anonymous GET /v2/ for the Bearer challenge,
+   * then a GET of its realm with its service and `scope`, sending this client's credentials. Answers the token.
+   */
+  async bearerToken(scope: string): Promise<string> {
+    const anonymous = await this.http.withAuthorization(undefined).request({ method: 'GET', target: '/v2/', expect: 401 });
+    const header = anonymous.headers['www-authenticate'] ?? '';
+    const challenge = /^Bearer\s+(.*)$/i.exec(header)?.[1];
+    if (challenge === undefined) throw new Error(`GET /v2/ answered no Bearer challenge (WWW-Authenticate: ${header}): the registry has no token server`);
+    const parameters = new Map([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1]!.toLowerCase(), match[2]!]));
+    const realm = parameters.get('realm');
+    if (realm === undefined) throw new Error(`the Bearer challenge names no realm: ${header}`);
+    const url = new URL(realm, this.http.base);
+    const service = parameters.get('service');
+    if (service !== undefined) url.searchParams.set('service', service);
+    url.searchParams.set('scope', scope);
+    const response = await this.http.request({ method: 'GET', target: url, expect: 200 });
+    const body = JSON.parse(response.body.toString('utf8')) as { token?: unknown; access_token?: unknown };
+    const token = body.token ?? body.access_token;
+    if (typeof token !== 'string' || token === '') throw new Error(`GET ${url.origin}${url.pathname} answered no token`);
+    return token;
   }
 
   close(): void {
@@ -92,7 +121,7 @@ export class RegistryClient {
   async pullBlob(repository: string, digest: string, size: number, verify = false): Promise<number> {
     const hash = verify ? createHash('sha256') : undefined;
     const path = `/v2/${repository}/blobs/${digest}`;
-    const response = await leanGet(this.http.base, path, hash);
+    const response = await leanGet(this.http.base, path, hash, this.http.authorization);
     if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}, expected 200: ${response.errorBody.slice(0, 500)}`);
     if (response.bytes !== size) throw new Error(`GET blob ${digest} gave ${response.bytes} bytes, expected ${size}`);
     if (hash) {

@@ -1,3 +1,4 @@
+import type { HttpClientOptions } from '../client/http.js';
 import type { RegistryClient } from '../client/registry.js';
 import type { Profile } from '../profiles.js';
 import type { RunningServer } from '../servers/server.js';
@@ -43,8 +44,11 @@ export interface ScenarioContext {
   readonly round: number;
   /** A scratch directory on the data disk, private to this session. */
   readonly workDir: string;
-  /** A client with its own keep-alive agent of `maxSockets` connections, closed when the session ends. */
-  client(maxSockets: number): RegistryClient;
+  /**
+   * A client with its own keep-alive agent of `maxSockets` connections, closed when the session ends;
+   * `options.authorization` is sent with every request it makes.
+   */
+  client(maxSockets: number, options?: HttpClientOptions): RegistryClient;
   /** Runs a timed phase, measuring wall time, server CPU, client CPU and the server's peak RSS around it. */
   phase<T>(name: string, work: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }>;
   /** Records this round's value of a metric. */

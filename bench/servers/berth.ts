@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ObjectStorageBackends } from './object-storage.js';
-import { freePort, spawnServer, type RunningServer, type ServerLauncher } from './server.js';
+import { freePort, spawnServer, type RunningServer, type ServerLauncher, type StartOptions } from './server.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 /**
@@ -13,7 +13,10 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 const snapshot = join(repoRoot, 'dist', 'bench-snapshot.mjs');
 const run = promisify(execFile);
 
-/** Berth on its embedded default (filesystem blobs, SQLite), as `berth serve` runs it, with no auth. */
+/**
+ * Berth on its embedded default (filesystem blobs, SQLite), as `berth serve` runs it, with no auth; asked for auth,
+ * with access control on as BERTH_ADMIN_PASSWORD turns it on (the user "admin", argon2id).
+ */
 export const berth: ServerLauncher = berthLauncher('embedded default', async () => ({}));
 
 /** Berth as a cluster node: blobs in the shared S3 server, metadata in the shared PostgreSQL. */
@@ -43,7 +46,9 @@ function berthLauncher(what: string, settings: () => Promise<Record<string, stri
       await copyFile(join(repoRoot, 'dist', 'berth.mjs'), snapshot);
     },
 
-    async start(sessionDir: string): Promise<RunningServer> {
+    async start(sessionDir: string, options: StartOptions = {}): Promise<RunningServer> {
+      const { auth } = options;
+      if (auth && auth.username !== 'admin') throw new Error(`berth: BERTH_ADMIN_PASSWORD sets the password of "admin", not of "${auth.username}"`);
       const dataDir = join(sessionDir, 'data');
       await mkdir(dataDir, { recursive: true });
       const port = await freePort();
@@ -58,9 +63,14 @@ function berthLauncher(what: string, settings: () => Promise<Record<string, stri
           // What bin/berth.js sets before loading the bundle.
           UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
           ...await settings(),
+          ...(auth && { BERTH_ADMIN_PASSWORD: auth.password }),
         },
         port,
         dataDir,
+        ...(auth && {
+          credentials: auth,
+          access: 'BERTH_ADMIN_PASSWORD (user admin, argon2id; a good Basic login is remembered for a minute, a verified bearer token until it expires)',
+        }),
       });
     },
   };

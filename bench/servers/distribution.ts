@@ -3,8 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { aptInstall, executable } from './debian-packages.js';
+import { bcryptCost, bcryptHash } from './htpasswd.js';
 import type { ObjectStorageBackends } from './object-storage.js';
-import { freePort, spawnServer, type RunningServer, type ServerLauncher } from './server.js';
+import { freePort, spawnServer, type RunningServer, type ServerLauncher, type StartOptions } from './server.js';
 
 const binary = '/usr/bin/docker-registry';
 const run = promisify(execFile);
@@ -12,7 +13,8 @@ const run = promisify(execFile);
 /**
  * CNCF Distribution 2.8 from Debian's `docker-registry` package, on its filesystem driver with deletes enabled and
  * no auth. Its log level is set to warn with access logs off, as Berth runs with --log-level warn; the in-memory
- * blob descriptor cache is on, as in the configuration both Debian and upstream ship.
+ * blob descriptor cache is on, as in the configuration both Debian and upstream ship. Asked for auth, it gets its
+ * `auth: htpasswd` access controller (the only one it has without a separate token server) with one bcrypt entry.
  */
 export const distribution: ServerLauncher = distributionLauncher('filesystem driver', async (dataDir) => [
   '  filesystem:',
@@ -55,11 +57,19 @@ function distributionLauncher(driver: string, storage: (dataDir: string) => Prom
       if (!(await executable(binary))) throw new Error(`apt-get installed docker-registry but ${binary} is still missing`);
     },
 
-    async start(sessionDir: string): Promise<RunningServer> {
+    async start(sessionDir: string, options: StartOptions = {}): Promise<RunningServer> {
+      const { auth } = options;
       const dataDir = join(sessionDir, 'data');
       await mkdir(dataDir, { recursive: true });
       const port = await freePort();
       const config = join(sessionDir, 'config.yml');
+      const htpasswd = join(sessionDir, 'htpasswd');
+      let hashedWith = '';
+      if (auth) {
+        const { hash, tool } = bcryptHash(auth.password);
+        hashedWith = tool;
+        await writeFile(htpasswd, `${auth.username}:${hash}\n`, { mode: 0o600 });
+      }
       await writeFile(config, [
         'version: 0.1',
         'log:',
@@ -74,6 +84,12 @@ function distributionLauncher(driver: string, storage: (dataDir: string) => Prom
         '    blobdescriptor: inmemory',
         'http:',
         `  addr: 127.0.0.1:${port}`,
+        ...(auth ? [
+          'auth:',
+          '  htpasswd:',
+          '    realm: berth-bench',
+          `    path: ${JSON.stringify(htpasswd)}`,
+        ] : []),
         '',
       ].join('\n'));
       return spawnServer({
@@ -85,6 +101,10 @@ function distributionLauncher(driver: string, storage: (dataDir: string) => Prom
         env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRY_') && !key.startsWith('AWS_'))),
         port,
         dataDir,
+        ...(auth && {
+          credentials: auth,
+          access: `auth: htpasswd with one bcrypt entry of cost ${bcryptCost} (hashed by ${hashedWith}), checked on every request`,
+        }),
       });
     },
   };

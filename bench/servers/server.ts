@@ -5,6 +5,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ServerName = 'berth' | 'distribution';
 
+/** The one user a registry started with access control on knows. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface StartOptions {
+  /** Turns access control on, with this one user (Berth: only "admin", its bootstrap administrator). */
+  readonly auth?: Credentials;
+}
+
 /** A registry process under test. */
 export interface RunningServer {
   readonly name: ServerName;
@@ -13,6 +24,10 @@ export interface RunningServer {
   readonly hostPort: string;
   readonly pid: number;
   readonly dataDir: string;
+  /** The user every request must authenticate as, when it was started with access control on. */
+  readonly credentials?: Credentials;
+  /** How access control is configured, for the report: undefined when it is off. */
+  readonly access?: string;
   /** Whether the process is still running. */
   alive(): boolean;
   /** The last few KiB it wrote to stdout and stderr. */
@@ -28,8 +43,8 @@ export interface ServerLauncher {
   describe(): Promise<string>;
   /** Installs what it needs when missing (Distribution: the Debian package). */
   ensureInstalled(): Promise<void>;
-  /** `sessionDir` is empty and private to this start; the data directory goes inside it. */
-  start(sessionDir: string): Promise<RunningServer>;
+  /** `sessionDir` is empty and private to this start; the data directory goes inside it. No auth unless asked. */
+  start(sessionDir: string, options?: StartOptions): Promise<RunningServer>;
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; a race with another process is possible but unlikely). */
@@ -56,7 +71,8 @@ export function killAllServers(): void {
 
 /**
  * Spawns a server process, keeps the tail of its output for error messages, and waits until `GET /v2/` answers
- * 200 (or the process exits, or `timeoutMs` passes).
+ * 200 (or the process exits, or `timeoutMs` passes); with `credentials`, that GET sends them with HTTP Basic, so a
+ * start also checks that they are accepted.
  */
 export async function spawnServer(options: {
   name: ServerName;
@@ -67,6 +83,8 @@ export async function spawnServer(options: {
   port: number;
   dataDir: string;
   timeoutMs?: number;
+  credentials?: Credentials;
+  access?: string;
 }): Promise<RunningServer> {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
@@ -95,7 +113,7 @@ export async function spawnServer(options: {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${options.name} exited (${child.exitCode ?? child.signalCode}) before answering GET /v2/:\n${output}`);
     }
-    if (await answers(`${url}/v2/`)) break;
+    if (await answers(`${url}/v2/`, options.credentials)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${options.name} did not answer GET /v2/ with 200 within ${options.timeoutMs ?? 30_000} ms:\n${output}`);
@@ -109,6 +127,8 @@ export async function spawnServer(options: {
     hostPort,
     pid: child.pid,
     dataDir: options.dataDir,
+    ...(options.credentials && { credentials: options.credentials }),
+    ...(options.access !== undefined && { access: options.access }),
     alive: () => child.exitCode === null && child.signalCode === null,
     output: () => output,
     async stop() {
@@ -120,10 +140,11 @@ export async function spawnServer(options: {
   };
 }
 
-/** One GET without keep-alive; true on a 200. */
-function answers(url: string): Promise<boolean> {
+/** One GET without keep-alive, with Basic credentials when given; true on a 200. */
+function answers(url: string, credentials?: Credentials): Promise<boolean> {
+  const auth = credentials ? `${credentials.username}:${credentials.password}` : undefined;
   return new Promise((resolve) => {
-    const request = http.get(url, { agent: false, timeout: 1000 }, (response) => {
+    const request = http.get(url, { agent: false, timeout: 1000, auth }, (response) => {
       response.resume();
       resolve(response.statusCode === 200);
     });
