@@ -6,8 +6,8 @@ import { AccessPolicy } from './auth/access-policy.js';
 import { AuditLog } from './auth/audit-log.js';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
-import { LdapDirectory } from './auth/ldap-directory.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import type { OidcLoginService } from './auth/oidc-login-service.js';
 import { TokenService } from './auth/token-service.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { OperatorError } from './errors/operator-error.js';
@@ -23,6 +23,7 @@ import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
 import { JobRunner } from './registry/job-runner.js';
 import { UploadSweeper, uploadSweepKind } from './registry/upload-sweeper.js';
+import { AuditRetention, auditPurgeKind } from './registry/audit-retention.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-blob-store.js';
 
@@ -30,6 +31,8 @@ export interface Berth {
   readonly server: FastifyInstance;
   readonly config: Readonly<BerthConfig>;
   readonly log: Logger;
+  /** Access control: its store, policy, tokens and audit log (for tests and embedding). */
+  readonly access: AccessControl;
   /** Starts listening; resolves to the address actually bound (port 0 picks a free one). */
   listen(): Promise<{ host: string; port: number }>;
   /** Lets in-flight requests finish (up to the grace period), then closes the database. */
@@ -58,6 +61,11 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     health: new HealthService(store, metadata),
     access,
     externalUrl: config.externalUrl,
+    // Discovery waits for the first sign-in, so Berth starts while the provider is down.
+    oidc: config.auth.oidc && await openOidc(config.auth.oidc, {
+      store: access.store, tokens: access.tokens, audit: access.audit,
+      adminGroup: config.auth.oidc.adminGroup, providerName: config.auth.oidc.displayName, log: logger.child({ component: 'oidc' }),
+    }),
   };
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
@@ -65,19 +73,23 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const sweeper = new UploadSweeper(uploads, metadata, config.uploads.expireAfterSeconds * 1000, sweepIntervalMs,
     logger.child({ component: 'upload-sweeper' }), sharedStore ? 60 * 60 * 1000 : 0);
   await sweeper.start();
-  const jobs = new JobRunner(metadata, { [uploadSweepKind]: sweeper.runJob }, logger.child({ component: 'jobs' }),
+  const auditRetention = new AuditRetention(metadata, config.audit.keepDays, logger.child({ component: 'audit-retention' }));
+  await auditRetention.start();
+  const jobs = new JobRunner(metadata, { [uploadSweepKind]: sweeper.runJob, [auditPurgeKind]: auditRetention.runJob }, logger.child({ component: 'jobs' }),
     { pollMs: Math.min(5_000, sweepIntervalMs) });
   jobs.start();
 
   const server = buildServer(services, {
     log: logger,
     tls: config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : undefined,
+    trustProxy: config.trustProxy,
   });
 
   return {
     server,
     config,
     log: logger,
+    access,
     async listen() {
       const { host, port } = splitListen(config.listen);
       refuseOpenOutsideLoopback(host, access.enabled, config.auth.allowOpen);
@@ -131,7 +143,8 @@ async function openAccessControl(config: Readonly<BerthConfig>, metadata: Metada
   const log = logger.child({ component: 'access' });
   const audit = new AuditLog(store, logger.child({ component: 'audit' }));
   const authenticator = new Authenticator(store, {
-    directory: config.auth.ldap ? new LdapDirectory(config.auth.ldap) : undefined,
+    // Loaded only when configured, as the OIDC client is: idle memory counts, and most registries use neither.
+    directory: config.auth.ldap ? new (await import('./auth/ldap-directory.js')).LdapDirectory(config.auth.ldap) : undefined,
     directoryAdminGroup: config.auth.ldapAdminGroup,
     audit,
     throttle: new LoginThrottle(store, config.auth.lockout),
@@ -142,6 +155,14 @@ async function openAccessControl(config: Readonly<BerthConfig>, metadata: Metada
   const tokens = await TokenService.open(store, { issuer: 'berth', service: config.auth.service, ttlSeconds: config.auth.tokenTtlSeconds });
   if (enabled) await bootstrapAdmin(store, config.auth.adminPassword, log);
   return new AccessControl({ enabled, store, policy, authenticator, tokens, audit, log });
+}
+
+async function openOidc(config: NonNullable<BerthConfig['auth']['oidc']>,
+  parts: Omit<ConstructorParameters<typeof OidcLoginService>[0], 'client'>): Promise<OidcLoginService> {
+  const [{ OidcClient }, { OidcLoginService: Service }] = await Promise.all([
+    import('./auth/oidc-client.js'), import('./auth/oidc-login-service.js'),
+  ]);
+  return new Service({ client: new OidcClient(config), ...parts });
 }
 
 /**

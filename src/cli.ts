@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { createBerth, migrateMetadata } from './app.js';
+import { registerAdminCommands } from './cli/admin-commands.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { OperatorError } from './errors/operator-error.js';
 
@@ -59,6 +60,8 @@ program.command('migrate')
       ? `berth: applied migrations ${applied.join(', ')}\n`
       : 'berth: the metadata database is up to date\n');
   });
+
+registerAdminCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

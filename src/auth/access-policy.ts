@@ -1,5 +1,5 @@
 import type { AccessStore } from '../metadata/access-store.js';
-import { VersionedCache } from '../registry/versioned-cache.js';
+import { VersionedCache } from '../metadata/versioned-cache.js';
 import type { Principal } from './principal.js';
 import { principalKey } from './principal.js';
 import { allCapabilities, capabilitiesOf, projectOf, type Action, type Capability } from './roles.js';

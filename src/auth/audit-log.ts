@@ -32,7 +32,7 @@ export class AuditLog {
     }
     this.#pending.push(event);
     if (this.#pending.length >= flushAtEvents) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), flushEveryMs);
+    else this.#timer ??= setTimeout(() => void this.flush(), flushEveryMs).unref();
   }
 
   /** Writes every event recorded so far; resolves once they are stored. */
@@ -48,7 +48,7 @@ export class AuditLog {
       } catch (error) {
         this.#log.error({ err: error, events: batch.length }, 'audit events could not be written; retrying with the next batch');
         this.#pending.unshift(...batch.slice(0, Math.max(0, maxBuffered - this.#pending.length)));
-        this.#timer ??= setTimeout(() => void this.flush(), 1000);
+        this.#timer ??= setTimeout(() => void this.flush(), 1000).unref();
       }
     });
     return this.#writing;

@@ -50,7 +50,7 @@ const maxCached = 5_000;
 export class Authenticator {
   readonly #store: AccessStore;
   readonly #options: AuthenticatorOptions;
-  readonly #remembered = new Map<string, { principal: Principal; fingerprint: string; version: number; until: number }>();
+  readonly #remembered = new Map<string, { principal: Principal; fingerprint: string; via: string | undefined; version: number; until: number }>();
 
   constructor(store: AccessStore, options: AuthenticatorOptions) {
     this.#store = store;
@@ -58,32 +58,40 @@ export class Authenticator {
   }
 
   async login(username: string, password: string, address: string | undefined, channel: LoginChannel): Promise<Principal> {
-    const key = createHash('sha256').update(username).update('\0').update(password).digest('base64');
     const now = Date.now();
-    const remembered = this.#remembered.get(key);
-    if (remembered && remembered.until > now && await this.#stillValid(remembered, now)) return remembered.principal;
-    this.#remembered.delete(key);
-
     const { throttle, audit } = this.#options;
+    // Limits apply to every attempt, remembered or not: a locked account stays locked for the right password too.
     await throttle.check(username, address, now).catch((error: unknown) => {
       audit.record({ at: now, actor: actorName(username), actorKind: actorKind(username), action: 'login.failed', address, outcome: 'denied', detail: { reason: 'rate-limited', channel } });
       throw error;
     });
-    const outcome = await this.#check(username, password, now);
-    if (!outcome.principal) {
-      await throttle.failed(username, address, now);
-      audit.record({ at: now, actor: actorName(username), actorKind: actorKind(username), action: 'login.failed', address, outcome: 'failed', detail: { reason: outcome.reason, channel } });
-      this.#options.log.warn({ username: actorName(username), address, reason: outcome.reason, channel }, 'login failed');
-      throw new RegistryError('UNAUTHORIZED', outcome.message ?? badCredentials);
+
+    const key = createHash('sha256').update(username).update('\0').update(password).digest('base64');
+    const remembered = this.#remembered.get(key);
+    let principal: Principal;
+    let via: string | undefined;
+    if (remembered && remembered.until > now && await this.#stillValid(remembered, now)) {
+      principal = remembered.principal;
+      via = remembered.via;
+    } else {
+      this.#remembered.delete(key);
+      const outcome = await this.#check(username, password, now);
+      if (!outcome.principal) {
+        await throttle.failed(username, address, now);
+        audit.record({ at: now, actor: actorName(username), actorKind: actorKind(username), action: 'login.failed', address, outcome: 'failed', detail: { reason: outcome.reason, channel } });
+        this.#options.log.warn({ username: actorName(username), address, reason: outcome.reason, channel }, 'login failed');
+        throw new RegistryError('UNAUTHORIZED', outcome.message ?? badCredentials);
+      }
+      principal = outcome.principal;
+      via = outcome.via;
+      await throttle.succeeded(username);
+      if (this.#remembered.size >= maxCached) this.#remembered.delete(this.#remembered.keys().next().value!);
+      this.#remembered.set(key, { principal, fingerprint: outcome.fingerprint ?? '', via, version: this.#options.changeVersion(), until: now + cacheMs });
     }
-    const principal = outcome.principal;
-    const fingerprint = outcome.fingerprint ?? '';
-    await throttle.succeeded(username);
+    // A login is what someone does at the token endpoint or the API's sign-in; Basic on each request is not one.
     if (channel !== 'basic') {
-      audit.record({ at: now, actor: actorName(username, principal), actorKind: principal.kind, action: 'login', address, outcome: 'ok', detail: { channel, via: outcome.via } });
+      audit.record({ at: now, actor: actorName(username, principal), actorKind: principal.kind, action: 'login', address, outcome: 'ok', detail: { channel, via } });
     }
-    if (this.#remembered.size >= maxCached) this.#remembered.delete(this.#remembered.keys().next().value!);
-    this.#remembered.set(key, { principal, fingerprint, version: this.#options.changeVersion(), until: now + cacheMs });
     return principal;
   }
 

@@ -1,21 +1,28 @@
-import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { createRequire } from 'node:module';
+import type { Algorithm, Options } from '@node-rs/argon2';
 
 /**
  * Password hashing with argon2id at OWASP's recommended minimum (19 MiB, two passes, one lane): about 20 ms per
  * hash here, cheap for a login, costly for someone guessing offline. The parameters are stored in each hash, so
  * they can be raised later without invalidating existing passwords.
  */
-/** Algorithm.Argon2id; the enum is a const enum, which this project's module settings cannot import. */
-const argon2id = 2 as Algorithm;
-const options = { algorithm: argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const options: Options = {
+  // Algorithm.Argon2id; the enum is a const enum, which this project's module settings cannot import.
+  algorithm: 2 as Algorithm, memoryCost: 19_456, timeCost: 2, parallelism: 1,
+};
+
+type Argon2 = typeof import('@node-rs/argon2');
+let argon2: Argon2 | undefined;
+/** The native addon is loaded at the first password check, not at start-up: a registry without users never needs it. */
+const load = (): Argon2 => (argon2 ??= createRequire(import.meta.url)('@node-rs/argon2') as Argon2);
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, options);
+  return load().hash(password, options);
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await load().verify(passwordHash, password);
   } catch {
     // A hash that is not argon2 (corrupted or from elsewhere) never matches.
     return false;

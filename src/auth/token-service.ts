@@ -45,30 +45,32 @@ export class TokenService {
   readonly #issuer: string;
   readonly #service: string;
   readonly #ttlSeconds: number;
-  readonly #kid: string;
-  readonly #privateKey: CryptoKey;
-  readonly #publicKey: CryptoKey;
+  readonly #store: AccessStore;
+  #keys: Promise<SigningKeys> | undefined;
   readonly #verified = new Map<string, VerifiedToken>();
 
-  private constructor(options: TokenOptions, kid: string, privateKey: CryptoKey, publicKey: CryptoKey) {
+  private constructor(store: AccessStore, options: TokenOptions) {
     this.#issuer = options.issuer;
     this.#service = options.service;
     this.#ttlSeconds = options.ttlSeconds;
-    this.#kid = kid;
-    this.#privateKey = privateKey;
-    this.#publicKey = publicKey;
+    this.#store = store;
   }
 
   /** Loads the cluster's signing key, creating it on the first start of the first node. */
+  /**
+   * The service over the cluster's signing key, which is loaded (and on the first start of the first node, created)
+   * when a token is first issued or checked: a registry without access control never needs it.
+   */
   static async open(store: AccessStore, options: TokenOptions): Promise<TokenService> {
-    const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
-    const candidate = { kid: randomUUID(), privateJwk: JSON.stringify(await exportJWK(privateKey)), createdAt: Date.now() };
-    const key = await store.ensureSigningKey(candidate);
-    const jwk = JSON.parse(key.privateJwk) as JWK;
-    const { d: _private, ...publicJwk } = jwk;
-    const signing = await importJWK({ ...jwk, alg: algorithm }, algorithm) as CryptoKey;
-    const verifying = await importJWK({ ...publicJwk, alg: algorithm }, algorithm) as CryptoKey;
-    return new TokenService(options, key.kid, signing, verifying);
+    return new TokenService(store, options);
+  }
+
+  #load(): Promise<SigningKeys> {
+    this.#keys ??= loadSigningKeys(this.#store).catch((error: unknown) => {
+      this.#keys = undefined;
+      throw error;
+    });
+    return this.#keys;
   }
 
   get service(): string {
@@ -80,6 +82,7 @@ export class TokenService {
   }
 
   async issue(principal: Principal, access: readonly GrantedAccess[], now = Date.now()): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+    const keys = await this.#load();
     const issuedAt = Math.floor(now / 1000);
     const token = await new SignJWT({
       access,
@@ -89,7 +92,7 @@ export class TokenService {
         ...(principal.kind === 'user' && principal.admin && { admin: true }),
       },
     })
-      .setProtectedHeader({ alg: algorithm, kid: this.#kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: algorithm, kid: keys.kid, typ: 'JWT' })
       .setIssuer(this.#issuer)
       .setAudience(this.#service)
       .setSubject(principal.kind === 'anonymous' ? '' : principalName(principal))
@@ -97,7 +100,7 @@ export class TokenService {
       .setNotBefore(issuedAt - 1)
       .setExpirationTime(issuedAt + this.#ttlSeconds)
       .setJti(randomUUID())
-      .sign(this.#privateKey);
+      .sign(keys.privateKey);
     return { token, expiresIn: this.#ttlSeconds, issuedAt: new Date(issuedAt * 1000).toISOString() };
   }
 
@@ -107,24 +110,26 @@ export class TokenService {
    * user only; each request looks the user up again, so a disabled user's session ends at once.
    */
   async issueSession(user: { id: number; username: string }, ttlSeconds = 12 * 3600, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
+    const keys = await this.#load();
     const issuedAt = Math.floor(now / 1000);
     const token = await new SignJWT({ uid: user.id })
-      .setProtectedHeader({ alg: algorithm, kid: this.#kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: algorithm, kid: keys.kid, typ: 'JWT' })
       .setIssuer(this.#issuer)
       .setAudience(`${this.#service}:session`)
       .setSubject(user.username)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + ttlSeconds)
       .setJti(randomUUID())
-      .sign(this.#privateKey);
+      .sign(keys.privateKey);
     return { token, expiresAt: (issuedAt + ttlSeconds) * 1000 };
   }
 
   /** The user a session cookie names; throws InvalidTokenError when it is not a valid session of this registry. */
   async verifySession(token: string, now = Date.now()): Promise<{ userId: number; username: string; expiresAt: number }> {
     if (token.length > 16_384) throw new InvalidTokenError('the session is too long to be one of this registry\'s');
+    const { publicKey } = await this.#load();
     try {
-      const { payload } = await jwtVerify(token, this.#publicKey, {
+      const { payload } = await jwtVerify(token, publicKey, {
         algorithms: [algorithm], issuer: this.#issuer, audience: `${this.#service}:session`, clockTolerance: 30,
         currentDate: new Date(now), requiredClaims: ['exp', 'sub'],
       });
@@ -136,6 +141,47 @@ export class TokenService {
     }
   }
 
+  /**
+   * The state of a sign-in in progress (OpenID Connect: state, nonce, PKCE verifier, where to return), sealed for a
+   * cookie so that whichever node receives the provider's callback can check it without any memory of the start.
+   * Signed, not encrypted: it stays in the browser that started the sign-in. Its audience is its own, so it can
+   * never pass as a registry token or a session, nor either of those as it.
+   */
+  async sealLoginState(claims: Readonly<Record<string, string>>, ttlSeconds: number, now = Date.now()): Promise<string> {
+    const keys = await this.#load();
+    const issuedAt = Math.floor(now / 1000);
+    return new SignJWT({ login: { ...claims } })
+      .setProtectedHeader({ alg: algorithm, kid: keys.kid, typ: 'JWT' })
+      .setIssuer(this.#issuer)
+      .setAudience(`${this.#service}:oidc-state`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds)
+      .sign(keys.privateKey);
+  }
+
+  /** The claims sealed by sealLoginState; throws InvalidTokenError when tampered with, foreign or expired. */
+  async openLoginState(token: string, now = Date.now()): Promise<Record<string, string>> {
+    if (token.length > 16_384) throw new InvalidTokenError('the sign-in state is too long to be one of this registry\'s');
+    let payload: Record<string, unknown>;
+    const { publicKey } = await this.#load();
+    try {
+      // No clock tolerance: the state was made by this cluster moments ago, and its lifetime is the limit.
+      ({ payload } = await jwtVerify(token, publicKey, {
+        algorithms: [algorithm], issuer: this.#issuer, audience: `${this.#service}:oidc-state`, currentDate: new Date(now),
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw new InvalidTokenError(error instanceof joseErrors.JWTExpired
+        ? 'the sign-in took too long and its state has expired'
+        : 'the sign-in state was not issued by this registry or has been altered');
+    }
+    const login = payload.login;
+    if (typeof login !== 'object' || login === null) throw new InvalidTokenError('the sign-in state is empty');
+    const claims: Record<string, string> = {};
+    for (const [key, value] of Object.entries(login)) if (typeof value === 'string') claims[key] = value;
+    return claims;
+  }
+
   /** The token's grants; throws InvalidTokenError for anything not issued by this registry or no longer valid. */
   async verify(token: string, now = Date.now()): Promise<VerifiedToken> {
     const cached = this.#verified.get(token);
@@ -143,10 +189,11 @@ export class TokenService {
       if (cached.expiresAt > now) return cached;
       this.#verified.delete(token);
     }
-    if (token.length > 16_384) throw new InvalidTokenError('the bearer token is too long to be one of this registry\'s');
+    if (token.length > 8192) throw new InvalidTokenError('the bearer token is too long to be one of this registry\'s');
     let payload: Record<string, unknown>;
+    const { publicKey } = await this.#load();
     try {
-      ({ payload } = await jwtVerify(token, this.#publicKey, {
+      ({ payload } = await jwtVerify(token, publicKey, {
         algorithms: [algorithm], issuer: this.#issuer, audience: this.#service, clockTolerance: 30, currentDate: new Date(now),
         requiredClaims: ['exp', 'iat', 'sub'],
       }));
@@ -198,5 +245,27 @@ function toVerified(payload: Record<string, unknown>): VerifiedToken {
     repositories,
     catalog,
     expiresAt: Number(payload.exp) * 1000,
+  };
+}
+
+interface SigningKeys {
+  readonly kid: string;
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+}
+
+/** The cluster's signing key: the oldest stored, or a new one stored now when there is none yet. */
+async function loadSigningKeys(store: AccessStore): Promise<SigningKeys> {
+  let [key] = await store.signingKeys();
+  if (!key) {
+    const { privateKey } = await generateKeyPair(algorithm, { extractable: true });
+    key = await store.ensureSigningKey({ kid: randomUUID(), privateJwk: JSON.stringify(await exportJWK(privateKey)), createdAt: Date.now() });
+  }
+  const jwk = JSON.parse(key.privateJwk) as JWK;
+  const { d: _private, ...publicJwk } = jwk;
+  return {
+    kid: key.kid,
+    privateKey: await importJWK({ ...jwk, alg: algorithm }, algorithm) as CryptoKey,
+    publicKey: await importJWK({ ...publicJwk, alg: algorithm }, algorithm) as CryptoKey,
   };
 }

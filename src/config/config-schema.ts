@@ -66,6 +66,11 @@ export const configSchema = z.object({
    * The address clients reach Berth at (https://registry.example.com), when a proxy or balancer stands in front: the
    * token realm in challenges and the OpenID Connect callback are built from it. Unset, from each request's Host.
    */
+  /**
+   * Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs, comma-separated, or true for
+   * any. Without it, the audit log and brute-force limits would see the balancer's address for every client.
+   */
+  trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
   externalUrl: z.string().url('expected a URL, for example https://registry.example.com').optional(),
   auth: z.object({
     /**
@@ -97,6 +102,10 @@ export const configSchema = z.object({
     /** Members of this LDAP group (its DN) are system administrators. */
     ldapAdminGroup: z.string().min(1).optional(),
     oidc: oidcConfigSchema.optional(),
+  }).strict().default({}),
+  audit: z.object({
+    /** Audit events older than this many days are deleted, once a day; 0 keeps them forever. */
+    keepDays: z.number().int().nonnegative().default(365),
   }).strict().default({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

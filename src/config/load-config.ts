@@ -36,10 +36,12 @@ const environmentKeys: Record<string, string> = {
   BERTH_UPLOAD_SWEEP_SECONDS: 'uploads.sweepIntervalSeconds',
   BERTH_DELETE_ENABLED: 'delete.enabled',
   BERTH_EXTERNAL_URL: 'externalUrl',
+  BERTH_TRUST_PROXY: 'trustProxy',
   BERTH_ADMIN_PASSWORD: 'auth.adminPassword',
   BERTH_AUTH_ENABLED: 'auth.enabled',
   BERTH_ALLOW_OPEN: 'auth.allowOpen',
   BERTH_TOKEN_TTL_SECONDS: 'auth.tokenTtlSeconds',
+  BERTH_AUDIT_KEEP_DAYS: 'audit.keepDays',
 };
 
 export interface ConfigSources {

@@ -4,13 +4,17 @@ import type { Logger } from 'pino';
 import { RegistryError } from '../errors/registry-error.js';
 import { handleClientError, handleFrameworkError } from './client-errors.js';
 import { handleError } from './error-handler.js';
+import { registerApiRoutes } from './api/register-api-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerOidcRoutes } from './routes/oidc-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
 import { registerV2Routes, type RegistryServices } from './v2-routes.js';
 
 export interface ServerOptions {
   readonly log: Logger;
   readonly tls?: { readonly cert: string; readonly key: string } | undefined;
+  /** Proxies whose forwarded headers are believed (Fastify's trustProxy). */
+  readonly trustProxy?: boolean | string;
 }
 
 /** Builds the HTTP server: Fastify translating the distribution API to registry calls and back. */
@@ -21,10 +25,13 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
     logController: new LogController({ disableRequestLogging: true }),
     // Blob uploads can take long; the registry's own session expiry bounds abandoned ones, not a socket timeout.
     requestTimeout: 0,
+    // Route parameters of /api/v1 carry project names (up to 255 characters); Fastify's default stops at 100.
+    routerOptions: { maxParamLength: 512 },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
+    trustProxy: options.trustProxy ?? false,
     ...(options.tls && {
       https: { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) },
     }),
@@ -53,5 +60,7 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   registerV2Routes(app, services);
   registerHealthRoutes(app, services.health);
   registerTokenRoutes(app, services.access);
+  registerApiRoutes(app, services);
+  registerOidcRoutes(app, services);
   return app;
 }

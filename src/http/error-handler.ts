@@ -14,8 +14,14 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   } else {
     request.log.debug({ code: registryError.code, detail: registryError.detail }, 'request refused');
   }
-  // A refusal sent before a body was read leaves bytes on the wire; closing the connection spares reading them.
-  if (hasUnreadBody(request)) reply.header('connection', 'close');
+  // A refusal sent before a body was read leaves bytes on the wire. A small declared body (a manifest) is read and
+  // dropped, keeping the connection, as Go's server does: some clients (containerd 1.6) keep writing the body of a
+  // refused request into a connection closed under them and hang. A large or unsized one closes the connection
+  // rather than be read.
+  if (hasUnreadBody(request)) {
+    if (declaredLength(request) <= drainLimit) request.raw.resume();
+    else reply.header('connection', 'close');
+  }
   reply.code(registryError.status).headers(registryError.headers);
   if (request.method === 'HEAD') {
     reply.send();
@@ -31,6 +37,15 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
 /** The spec's error body: `{"errors":[{"code","message","detail"}]}`. */
 export function errorBody(error: RegistryError): { errors: { code: string; message: string; detail: unknown }[] } {
   return { errors: [{ code: error.code, message: error.message, detail: error.detail ?? null }] };
+}
+
+/** Refused bodies up to this size are read and dropped rather than cut off with the connection. */
+const drainLimit = 1024 * 1024;
+
+/** The declared Content-Length, or Infinity when the body's size is not declared (chunked). */
+function declaredLength(request: FastifyRequest): number {
+  const declared = request.headers['content-length'];
+  return declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : Number.POSITIVE_INFINITY;
 }
 
 function hasUnreadBody(request: FastifyRequest): boolean {

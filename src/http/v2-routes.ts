@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../auth/access-control.js';
+import type { OidcLoginService } from '../auth/oidc-login-service.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { BlobService } from '../registry/blob-service.js';
 import type { HealthService } from '../registry/health-service.js';
@@ -22,6 +23,8 @@ export interface RegistryServices {
   readonly access: AccessControl;
   /** The address clients reach Berth at, when configured; token realms are built from it. */
   readonly externalUrl: string | undefined;
+  /** Browser sign-in through OpenID Connect, when auth.oidc is configured. */
+  readonly oidc?: OidcLoginService | undefined;
 }
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void;

@@ -9,6 +9,8 @@ export interface AccessStore {
   createUser(user: NewUser): Promise<User>;
   userById(id: number): Promise<User | undefined>;
   userByName(username: string): Promise<User | undefined>;
+  /** The user an identity provider knows by `externalId` (for OIDC: "<issuer>#<subject>"). */
+  userByExternalId(source: UserSource, externalId: string): Promise<User | undefined>;
   /** Users in name order after `after`, at most `limit`; `query` matches part of the name or e-mail. */
   listUsers(page: PageRequest & { query?: string }): Promise<User[]>;
   updateUser(id: number, change: UserChange): Promise<User | undefined>;
@@ -84,6 +86,8 @@ export interface AccessStore {
   appendAudit(events: readonly NewAuditEvent[]): Promise<void>;
   /** Audit events newest first, before the event id `before` when given, at most `limit`. */
   queryAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Deletes up to `limit` of the oldest events recorded before `at`; answers how many went. */
+  deleteAuditBefore(at: number, limit: number): Promise<number>;
 }
 
 export interface PageRequest {
@@ -102,6 +106,7 @@ export interface User {
   readonly email: string | undefined;
   readonly displayName: string | undefined;
   readonly source: UserSource;
+  readonly externalId: string | undefined;
   readonly passwordHash: string | undefined;
   readonly admin: boolean;
   readonly disabled: boolean;
@@ -115,12 +120,14 @@ export interface NewUser {
   readonly email?: string | undefined;
   readonly displayName?: string | undefined;
   readonly source: UserSource;
+  readonly externalId?: string | undefined;
   readonly passwordHash?: string | undefined;
   readonly admin: boolean;
   readonly now: number;
 }
 
 export interface UserChange {
+  readonly externalId?: string;
   readonly email?: string | null;
   readonly displayName?: string | null;
   readonly passwordHash?: string;
@@ -262,6 +269,8 @@ export interface AuditFilter {
   readonly actor?: string | undefined;
   readonly action?: string | undefined;
   readonly repository?: string | undefined;
+  /** Events of a project: its repositories (the project's name, or names under "<project>/") and its own changes. */
+  readonly project?: string | undefined;
   readonly outcome?: AuditOutcome | undefined;
   readonly since?: number | undefined;
   readonly until?: number | undefined;

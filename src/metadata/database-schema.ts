@@ -59,6 +59,7 @@ export interface Database {
     email: string | null;
     display_name: string | null;
     source: string;
+    external_id: string | null;
     password_hash: string | null;
     admin: number;
     disabled: number;

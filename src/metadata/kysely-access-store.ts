@@ -28,7 +28,7 @@ export class KyselyAccessStore implements AccessStore {
       if (existing) throw new ConflictError(`a user named "${user.username}" exists`);
       const row = await trx.insertInto('users').values({
         username: user.username, email: user.email ?? null, display_name: user.displayName ?? null, source: user.source,
-        password_hash: user.passwordHash ?? null, admin: user.admin ? 1 : 0, disabled: 0,
+        external_id: user.externalId ?? null, password_hash: user.passwordHash ?? null, admin: user.admin ? 1 : 0, disabled: 0,
         created_at: user.now, updated_at: user.now, last_login_at: null,
       }).returningAll().executeTakeFirstOrThrow();
       return toUser(row);
@@ -42,6 +42,11 @@ export class KyselyAccessStore implements AccessStore {
 
   async userByName(username: string): Promise<User | undefined> {
     const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async userByExternalId(source: UserSource, externalId: string): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('source', '=', source).where('external_id', '=', externalId).executeTakeFirst();
     return row && toUser(row);
   }
 
@@ -61,6 +66,7 @@ export class KyselyAccessStore implements AccessStore {
   async updateUser(id: number, change: UserChange): Promise<User | undefined> {
     return this.#write(async (trx) => {
       const row = await trx.updateTable('users').set({
+        ...(change.externalId !== undefined && { external_id: change.externalId }),
         ...(change.email !== undefined && { email: change.email }),
         ...(change.displayName !== undefined && { display_name: change.displayName }),
         ...(change.passwordHash !== undefined && { password_hash: change.passwordHash }),
@@ -445,10 +451,25 @@ export class KyselyAccessStore implements AccessStore {
         : query.where((eb) => eb.or([eb('action', '=', action), eb.and([eb('action', '>', `${action}.`), eb('action', '<', `${action}/`)])]));
     }
     if (filter.repository !== undefined) query = query.where('repository', '=', filter.repository);
+    if (filter.project !== undefined) {
+      // The same range as projectRepositories, not LIKE, whose wildcard a project name's "_" would be.
+      const project = filter.project;
+      query = query.where((eb) => eb.or([
+        eb('repository', '=', project),
+        eb.and([eb('repository', '>', `${project}/`), eb('repository', '<', `${project}0`)]),
+      ]));
+    }
     if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
     if (filter.since !== undefined) query = query.where('at', '>=', filter.since);
     if (filter.until !== undefined) query = query.where('at', '<', filter.until);
     return (await query.execute()).map(toAuditEvent);
+  }
+
+  async deleteAuditBefore(at: number, limit: number): Promise<number> {
+    // By id, oldest first and a slice at a time: one bounded statement rather than a table-wide delete.
+    const oldest = this.#db.selectFrom('audit_events').select('id').where('at', '<', at).orderBy('id').limit(limit);
+    const result = await this.#db.deleteFrom('audit_events').where('id', 'in', oldest).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }
 
@@ -474,7 +495,7 @@ const optionalNumber = (value: number | null): number | undefined => (value === 
 function toUser(row: Selectable<Database['users']>): User {
   return {
     id: Number(row.id), username: row.username, email: optional(row.email), displayName: optional(row.display_name),
-    source: row.source as UserSource, passwordHash: optional(row.password_hash), admin: Number(row.admin) === 1,
+    source: row.source as UserSource, externalId: optional(row.external_id), passwordHash: optional(row.password_hash), admin: Number(row.admin) === 1,
     disabled: Number(row.disabled) === 1, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at),
     lastLoginAt: optionalNumber(row.last_login_at),
   };

@@ -48,6 +48,9 @@ export class KyselyMetadataStore implements MetadataStore {
    * other nodes about the write when it commits.
    */
   async #write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => { release = resolve; });
+    this.#transactionDone = done;
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const result = await work(trx);
@@ -56,7 +59,21 @@ export class KyselyMetadataStore implements MetadataStore {
       });
     } finally {
       this.#writes++;
+      // Kysely runs transactions one after another, so the last one started is the last to end.
+      if (this.#transactionDone === done) this.#transactionDone = undefined;
+      release();
     }
+  }
+
+  #transactionDone: Promise<void> | undefined;
+
+  /**
+   * Resolves once no transaction of this store's Kysely connection is open. A dialect whose hot paths write on the
+   * same connection outside Kysely (SQLite) waits for it first: a write started while a Kysely transaction waits
+   * between its statements would otherwise join that transaction, and vanish if it rolled back.
+   */
+  protected async kyselyTransactionsDone(): Promise<void> {
+    while (this.#transactionDone) await this.#transactionDone;
   }
 
   /** Tells other nodes, when the transaction commits, that cached reads may have changed; nothing by default. */

@@ -37,6 +37,15 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     return this.#sql.dataVersion.get()!;
   }
 
+  /**
+   * The writes below run synchronously on the writer connection, which Kysely also uses for the rare multi-statement
+   * transactions (access changes). One started while such a transaction is open would join it; it waits instead.
+   * Checking costs one await on the hot path; waiting happens only during an access change.
+   */
+  #settled(): Promise<void> | void {
+    return this.kyselyTransactionsDone();
+  }
+
   override async close(): Promise<void> {
     await super.close();
     this.#reader.close();
@@ -70,6 +79,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
+    await this.#settled();
     const sql = this.#sql;
     const now = Date.now();
     this.#writer.transaction(() => {
@@ -81,10 +91,12 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+    await this.#settled();
     return this.#sql.unlinkBlob.run(repository, digest).changes > 0;
   }
 
   override async putManifest(manifest: NewManifest): Promise<void> {
+    await this.#settled();
     const sql = this.#sql;
     const { repository, digest, now } = manifest;
     this.#writer.transaction(() => {
@@ -102,6 +114,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    await this.#settled();
     const sql = this.#sql;
     return this.#writer.transaction(() => {
       if (sql.unlinkManifest.run(repository, digest).changes === 0) return false;
@@ -112,6 +125,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async deleteTag(repository: string, tag: string): Promise<boolean> {
+    await this.#settled();
     const sql = this.#sql;
     return this.#writer.transaction(() => {
       const digest = sql.deleteTag.get(repository, tag);
@@ -122,6 +136,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async createUploadSession(id: string, repository: string, now: number): Promise<void> {
+    await this.#settled();
     this.#sql.createUploadSession.run(id, repository, now, now);
   }
 
@@ -131,10 +146,12 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async touchUploadSession(id: string, now: number): Promise<void> {
+    await this.#settled();
     this.#sql.touchUploadSession.run(now, id);
   }
 
   override async deleteUploadSession(id: string): Promise<void> {
+    await this.#settled();
     this.#sql.deleteUploadSession.run(id);
   }
 }

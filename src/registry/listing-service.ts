@@ -1,7 +1,7 @@
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore, Referrer } from '../metadata/metadata-store.js';
 import { assertName, requireDigest } from './validate.js';
-import { VersionedCache } from './versioned-cache.js';
+import { VersionedCache } from '../metadata/versioned-cache.js';
 
 export interface Page {
   readonly items: string[];

@@ -5,7 +5,7 @@ import { parseManifest } from '../oci/manifest.js';
 import { mediaTypes } from '../oci/media-types.js';
 import { deletesDisabled } from './refusals.js';
 import { assertName, assertTag, requireDigest } from './validate.js';
-import { VersionedCache } from './versioned-cache.js';
+import { VersionedCache } from '../metadata/versioned-cache.js';
 
 export interface PushedManifest {
   readonly digest: string;

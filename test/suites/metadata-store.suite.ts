@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetadataStore, NewJob, NewManifest } from '../../src/metadata/metadata-store.js';
+import { accessStoreTests } from './access-store.suite.js';
 
 /** What a backend under test provides: a fresh, empty store per test, and its disposal. */
 export interface MetadataStoreHarness {
@@ -216,5 +217,7 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       await store.putManifest(manifest());
       assert.deepEqual(await store.listTags('team/app', undefined, 10), ['v1']);
     });
+
+    accessStoreTests(() => store);
   });
 }

@@ -17,6 +17,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('display_name', 'text')
     /** 'local' (password here), 'ldap' or 'oidc' (the identity provider vouches; no password here). */
     .addColumn('source', 'text', (c) => c.notNull())
+    /**
+     * The identity provider's own, stable name for the user (an OIDC issuer and subject), so that a rename at the
+     * provider keeps the Berth user, and a name the provider hands to someone else later does not take it over.
+     */
+    .addColumn('external_id', 'text', (c) => bytewise(c))
     .addColumn('password_hash', 'text')
     .addColumn('admin', 'integer', (c) => c.notNull())
     .addColumn('disabled', 'integer', (c) => c.notNull())
@@ -24,6 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('last_login_at', 'bigint')
     .execute();
+  await db.schema.createIndex('users_external').on('users').columns(['source', 'external_id']).unique().execute();
 
   await db.schema.createTable('groups')
     .addColumn('id', serial, id)
@@ -124,4 +130,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'id']).execute();
   await db.schema.createIndex('audit_events_repository').on('audit_events').columns(['repository', 'id']).execute();
   await db.schema.createIndex('audit_events_action').on('audit_events').columns(['action', 'id']).execute();
+
+  // Repositories pushed before access control existed belong to projects too (private, as any new project), so that
+  // turning access control on later leaves none of them outside every project's rules.
+  const now = Date.now();
+  const names = new Set<string>();
+  for (const { name } of await db.selectFrom('repositories').select('name').execute() as { name: string }[]) {
+    names.add(name.split('/')[0]!);
+  }
+  for (const name of names) {
+    await db.insertInto('projects').values({ name, public: 0, created_by: null, created_at: now, updated_at: now }).execute();
+  }
 }

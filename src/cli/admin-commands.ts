@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { registerAuditCommands } from './audit-commands.js';
+import { registerCliSecretCommands } from './cli-secret-commands.js';
+import { addConnectionOptions } from './connection.js';
+import { registerGroupCommands } from './group-commands.js';
+import { registerLoginCommands } from './login-commands.js';
+import { registerProjectCommands } from './project-commands.js';
+import { registerRobotCommands } from './robot-commands.js';
+import { registerUserCommands } from './user-commands.js';
+
+/**
+ * The commands that manage a running registry through its administration API (/api/v1), from anywhere that can
+ * reach it: login, users, projects, robots, groups, CLI secrets and the audit log.
+ */
+export function registerAdminCommands(program: Command): void {
+  addConnectionOptions(program);
+  registerLoginCommands(program);
+  registerUserCommands(program);
+  registerProjectCommands(program);
+  registerRobotCommands(program);
+  registerGroupCommands(program);
+  registerCliSecretCommands(program);
+  registerAuditCommands(program);
+}

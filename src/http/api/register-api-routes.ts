@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { AdminService } from '../../auth/admin/admin-service.js';
+import { RegistryError } from '../../errors/registry-error.js';
+import type { RegistryServices } from '../v2-routes.js';
+import { apiActor, type ApiContext } from './api-auth.js';
+import { registerAuditRoutes } from './audit-routes.js';
+import { registerGroupRoutes } from './groups-routes.js';
+import { registerMeRoutes } from './me-routes.js';
+import { registerOpenApiRoute } from './openapi.js';
+import { registerProjectRoutes } from './projects-routes.js';
+import { registerRobotRoutes } from './robots-routes.js';
+import { registerUserRoutes } from './users-routes.js';
+
+/**
+ * The administration API under /api/v1: JSON over HTTP, described by /api/v1/openapi.json. Each route
+ * authenticates the caller, hands the request to AdminService (which holds every rule) and writes its answer.
+ */
+export function registerApiRoutes(app: FastifyInstance, services: RegistryServices): void {
+  const { access } = services;
+  // AdminService holds no state of its own beyond AccessControl's parts, so it is made where its routes are.
+  const admin = new AdminService(access);
+  const api: ApiContext = { admin, actor: (request) => apiActor(access, admin, request) };
+
+  registerOpenApiRoute(app);
+  registerMeRoutes(app, api);
+  registerUserRoutes(app, api);
+  registerProjectRoutes(app, api);
+  registerRobotRoutes(app, api);
+  registerGroupRoutes(app, api);
+  registerAuditRoutes(app, api);
+
+  // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
+  app.all('/api/v1/*', async (request) => {
+    throw new RegistryError('NOT_FOUND',
+      `no such endpoint: ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}; the API is described at /api/v1/openapi.json`);
+  });
+}
