@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { AccessControl } from './auth/access-control.js';
 import { AccessPolicy } from './auth/access-policy.js';
+import { AdminService } from './auth/admin/admin-service.js';
 import { AuditLog } from './auth/audit-log.js';
 import { Authenticator } from './auth/authenticator.js';
 import { bootstrapAdmin } from './auth/bootstrap-admin.js';
@@ -60,6 +61,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
     health: new HealthService(store, metadata),
     access,
+    admin: new AdminService(access),
     externalUrl: config.externalUrl,
     // Discovery waits for the first sign-in, so Berth starts while the provider is down.
     oidc: config.auth.oidc && await openOidc(config.auth.oidc, {

@@ -51,3 +51,8 @@ export function readCookie(header: string | undefined, name: string): string | u
   }
   return undefined;
 }
+
+/** The browser session (a JWT from TokenService.issueSession): the administration API authenticates by it. */
+export const sessionCookie = 'berth_session';
+/** Double-submit CSRF token: readable by Berth's pages, which echo it in `x-berth-csrf` on every change they send. */
+export const csrfCookie = 'berth_csrf';

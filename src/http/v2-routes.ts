@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../auth/access-control.js';
+import type { AdminService } from '../auth/admin/admin-service.js';
 import type { OidcLoginService } from '../auth/oidc-login-service.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { BlobService } from '../registry/blob-service.js';
@@ -21,6 +22,8 @@ export interface RegistryServices {
   readonly listings: ListingService;
   readonly health: HealthService;
   readonly access: AccessControl;
+  /** The rules of the administration API (/api/v1). */
+  readonly admin: AdminService;
   /** The address clients reach Berth at, when configured; token realms are built from it. */
   readonly externalUrl: string | undefined;
   /** Browser sign-in through OpenID Connect, when auth.oidc is configured. */

@@ -205,3 +205,19 @@ describe('brute-force protection', () => {
     assert.equal((await fetch(`${url}/auth/token?service=berth`, { headers: { authorization: basic('dev', 'dev-password') } })).status, 200);
   });
 });
+
+describe('the token endpoint\'s refusals', () => {
+  it('says how to authenticate on a 401, as HTTP asks', async () => {
+    const response = await fetch(`${url}/auth/token?service=berth`, { headers: { authorization: basic('nobody-at-all', 'nope-nope') } });
+    assert.equal(response.status, 401);
+    assert.equal(response.headers.get('www-authenticate'), 'Basic realm="berth"');
+  });
+
+  it('names a missing grant_type', async () => {
+    const response = await fetch(`${url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' });
+    assert.equal(response.status, 400);
+    const body = await response.json() as { error: string; error_description: string };
+    assert.equal(body.error, 'unsupported_grant_type');
+    assert.match(body.error_description, /grant_type is missing/);
+  });
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
+import { AdminService } from '../../src/auth/admin/admin-service.js';
 import { registerApiRoutes } from '../../src/http/api/register-api-routes.js';
 import type { RegistryServices } from '../../src/http/v2-routes.js';
 import { startApiBerth, type ApiBerth } from '../support/api-client.js';
@@ -30,7 +31,7 @@ describe('administration API: OpenAPI document', () => {
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) routes.push({ method, path: route.url });
     });
-    registerApiRoutes(app, { access: berth.registry.berth.access } as RegistryServices);
+    registerApiRoutes(app, { access: berth.registry.berth.access, admin: new AdminService(berth.registry.berth.access) } as RegistryServices);
     await app.ready();
     await app.close();
   });

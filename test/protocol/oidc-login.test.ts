@@ -46,7 +46,8 @@ function cookieHeader(cookies: Record<string, string | undefined>): string {
 
 async function errorOf(response: Response): Promise<{ error: string; message: string }> {
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
-  return await response.json() as { error: string; message: string };
+  const body = await response.json() as { errors: { code: string; message: string; detail: { reason: string } }[] };
+  return { error: body.errors[0]!.detail.reason, message: body.errors[0]!.message };
 }
 
 /** The first half of a sign-in: Berth's redirect to the provider, and the state cookie it set. */

@@ -5,10 +5,8 @@ import { BadAuthorizationError, decodeBasic } from '../../auth/access-control.js
 import type { AdminActor } from '../../auth/admin/admin-actor.js';
 import type { AdminService } from '../../auth/admin/admin-service.js';
 import { RegistryError } from '../../errors/registry-error.js';
-import { readCookie } from '../cookies.js';
+import { csrfCookie, readCookie, sessionCookie } from '../cookies.js';
 
-export const sessionCookie = 'berth_session';
-export const csrfCookie = 'berth_csrf';
 export const csrfHeader = 'x-berth-csrf';
 
 const challenge = { 'www-authenticate': 'Basic realm="berth"' };

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { AdminService } from '../../auth/admin/admin-service.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { RegistryServices } from '../v2-routes.js';
 import { apiActor, type ApiContext } from './api-auth.js';
@@ -16,9 +15,7 @@ import { registerUserRoutes } from './users-routes.js';
  * authenticates the caller, hands the request to AdminService (which holds every rule) and writes its answer.
  */
 export function registerApiRoutes(app: FastifyInstance, services: RegistryServices): void {
-  const { access } = services;
-  // AdminService holds no state of its own beyond AccessControl's parts, so it is made where its routes are.
-  const admin = new AdminService(access);
+  const { access, admin } = services;
   const api: ApiContext = { admin, actor: (request) => apiActor(access, admin, request) };
 
   registerOpenApiRoute(app);

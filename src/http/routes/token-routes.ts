@@ -21,7 +21,7 @@ export function registerTokenRoutes(app: FastifyInstance, access: AccessControl)
     const query = request.query as Record<string, string | string[] | undefined>;
     checkService(access, first(query.service));
     const scopes = scopesOf(all(query.scope), request);
-    const principal = await principalOf(access, request);
+    const principal = await withBasicChallenge(principalOf(access, request));
     await issue(access, principal, scopes, reply, 'docker');
   });
 
@@ -33,16 +33,30 @@ export function registerTokenRoutes(app: FastifyInstance, access: AccessControl)
     if (grantType !== 'password') {
       reply.code(400).type('application/json').send({
         error: 'unsupported_grant_type',
-        error_description: `grant_type "${String(grantType).slice(0, 40)}" is not supported: use password (or GET /auth/token with Basic credentials)`,
+        error_description: grantType === null
+          ? 'grant_type is missing: send grant_type=password with username and password (or GET /auth/token with Basic credentials)'
+          : `grant_type "${grantType.slice(0, 40)}" is not supported: use password (or GET /auth/token with Basic credentials)`,
       });
       return;
     }
     const scopes = scopesOf(form.getAll('scope'), request);
     const username = form.get('username') ?? '';
     const password = form.get('password') ?? '';
-    const principal = await access.authenticator.login(username, password, request.ip, 'token');
+    const principal = await withBasicChallenge(access.authenticator.login(username, password, request.ip, 'token'));
     await issue(access, principal, scopes, reply, 'oauth');
   });
+}
+
+/** A 401 from the token endpoint says how to authenticate to it, as HTTP asks of every 401. */
+async function withBasicChallenge<T>(attempt: Promise<T>): Promise<T> {
+  try {
+    return await attempt;
+  } catch (error) {
+    if (error instanceof RegistryError && error.code === 'UNAUTHORIZED') {
+      throw new RegistryError('UNAUTHORIZED', error.message, error.detail, { ...error.headers, 'www-authenticate': 'Basic realm="berth"' });
+    }
+    throw error;
+  }
 }
 
 async function principalOf(access: AccessControl, request: FastifyRequest): Promise<Principal> {
