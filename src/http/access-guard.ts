@@ -17,6 +17,13 @@ declare module 'fastify' {
 export interface RequestAccess {
   readonly caller: Caller;
   readonly audit: { readonly action: 'push' | 'pull' | 'delete'; readonly repository: string; readonly reference?: string } | undefined;
+  /** The digest a request acted on, when only its handler learns it (what a deleted tag named). */
+  digest?: string;
+}
+
+/** Tells the audit record which digest a request acted on, when the request named a tag. */
+export function auditedDigest(request: FastifyRequest, digest: string): void {
+  if (request.berthAccess) request.berthAccess.digest = digest;
 }
 
 const openCaller: Caller = { via: 'none', principal: anonymous };
@@ -146,7 +153,8 @@ export function auditResponse(access: AccessControl, request: FastifyRequest, re
   if (!record || reply.statusCode >= 300) return;
   const { principal } = request.berthAccess!.caller;
   const isDigest = record.reference !== undefined && record.reference.includes(':');
-  const digest = (reply.getHeader('docker-content-digest') as string | undefined) ?? (isDigest ? record.reference : undefined);
+  const digest = (reply.getHeader('docker-content-digest') as string | undefined) ?? request.berthAccess!.digest
+    ?? (isDigest ? record.reference : undefined);
   access.audit.record({
     at: Date.now(), actor: principalName(principal), actorKind: principal.kind, action: record.action,
     repository: record.repository, digest, tag: isDigest ? undefined : record.reference, address: request.ip, outcome: 'ok',

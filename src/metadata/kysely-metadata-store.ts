@@ -205,15 +205,15 @@ export class KyselyMetadataStore implements MetadataStore {
     });
   }
 
-  async deleteTag(repository: string, tag: string): Promise<boolean> {
+  async deleteTag(repository: string, tag: string): Promise<string | undefined> {
     return this.#write(async (trx) => {
       const row = await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag)
         .returning('digest').executeTakeFirst();
-      if (!row) return false;
+      if (!row) return undefined;
       await trx.insertInto('events').values({
         type: 'tag.deleted', repository, digest: row.digest, tag, created_at: Date.now(),
       }).execute();
-      return true;
+      return row.digest;
     });
   }
 

@@ -40,8 +40,8 @@ export interface MetadataStore {
   manifestByTag(repository: string, tag: string): Promise<StoredManifest | undefined>;
   /** Unlinks a manifest from the repository and removes the tags that point to it; false when it was not there. */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
-  /** Removes one tag, leaving the manifest; false when the tag did not exist. */
-  deleteTag(repository: string, tag: string): Promise<boolean>;
+  /** Removes one tag, leaving the manifest; answers the digest it pointed to, or undefined when it did not exist. */
+  deleteTag(repository: string, tag: string): Promise<string | undefined>;
   /** Manifests of the repository whose subject is `digest`, optionally of one artifact type, in digest order. */
   referrers(repository: string, digest: string, artifactType?: string): Promise<Referrer[]>;
 

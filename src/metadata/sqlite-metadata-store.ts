@@ -124,14 +124,14 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     }).immediate();
   }
 
-  override async deleteTag(repository: string, tag: string): Promise<boolean> {
+  override async deleteTag(repository: string, tag: string): Promise<string | undefined> {
     await this.#settled();
     const sql = this.#sql;
     return this.#writer.transaction(() => {
       const digest = sql.deleteTag.get(repository, tag);
-      if (digest === undefined) return false;
+      if (digest === undefined) return undefined;
       sql.insertEvent.run('tag.deleted', repository, digest, tag, Date.now());
-      return true;
+      return digest;
     }).immediate();
   }
 

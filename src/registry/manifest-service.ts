@@ -101,14 +101,16 @@ export class ManifestService {
   }
 
   /** Deletes a tag (the manifest stays) or, by digest, the manifest with every tag that points to it. */
-  async delete(repository: string, referenceValue: string): Promise<void> {
+  /** Deletes a tag, or a manifest by digest with its tags; answers the manifest's digest (what the tag named). */
+  async delete(repository: string, referenceValue: string): Promise<string> {
     assertName(repository);
     const reference = parseReference(referenceValue);
     if (!this.deleteEnabled) throw deletesDisabled('GET, HEAD, PUT');
     const removed = reference.kind === 'tag'
       ? await this.metadata.deleteTag(repository, reference.tag)
-      : await this.metadata.deleteManifest(repository, reference.digest);
-    if (!removed) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
+      : (await this.metadata.deleteManifest(repository, reference.digest) ? reference.digest : undefined);
+    if (removed === undefined) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
+    return removed;
   }
 
   async #checkReferences(repository: string, blobs: readonly { digest: string; size: number }[],

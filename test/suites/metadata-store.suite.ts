@@ -109,8 +109,8 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     it('deletes a tag only, or a manifest with all its tags', async () => {
       await store.putManifest(manifest());
       await store.putManifest(manifest({ tag: 'v2' }));
-      assert.ok(await store.deleteTag('team/app', 'v1'));
-      assert.ok(!(await store.deleteTag('team/app', 'v1')));
+      assert.equal(await store.deleteTag('team/app', 'v1'), digest(100), 'answers what the tag pointed to');
+      assert.equal(await store.deleteTag('team/app', 'v1'), undefined);
       assert.equal(await store.manifestByTag('team/app', 'v1'), undefined);
       assert.ok(await store.manifestByTag('team/app', 'v2'));
       assert.ok(await store.deleteManifest('team/app', digest(100)));

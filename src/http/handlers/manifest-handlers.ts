@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { manifestTooLarge, type ManifestService } from '../../registry/manifest-service.js';
+import { auditedDigest } from '../access-guard.js';
 import { readLimitedBody } from '../request-body.js';
 
 /** GET and HEAD /v2/<name>/manifests/<reference>, negotiated against Accept. */
@@ -31,7 +32,8 @@ export async function putManifest(manifests: ManifestService, name: string, refe
 
 /** DELETE /v2/<name>/manifests/<reference> (202). */
 export async function deleteManifest(manifests: ManifestService, name: string, reference: string, reply: FastifyReply): Promise<void> {
-  await manifests.delete(name, reference);
+  const digest = await manifests.delete(name, reference);
+  auditedDigest(reply.request, digest);
   reply.code(202).header('content-length', 0).send();
 }
 
