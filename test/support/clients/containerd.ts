@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { makeTempDir, removeDir, run, runCommand, type RunResult } from './run.js';
+import { startDaemon } from './daemon.js';
+import { makeTempDir, run, runCommand, type RunResult } from './run.js';
 import { tool } from './tools.js';
 
 export interface Containerd {
@@ -47,46 +46,11 @@ export async function startContainerd(): Promise<Containerd> {
     `  path = "${join(dir, 'opt')}"`,
     '',
   ].join('\n'));
-  const logFile = join(dir, 'containerd.log');
-  const logFd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(containerd, ['--config', config], { stdio: ['ignore', logFd, logFd] });
-  } finally {
-    closeSync(logFd);
-  }
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    removeDir(dir);
-  };
-
   // Ready once ctr can talk to it.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const text = log();
-      removeDir(dir);
-      throw new Error(`containerd exited before serving:\n${text}`);
-    }
-    if (existsSync(socket)) {
-      const probe = await runCommand(ctrBinary, ['-a', socket, 'version'], { timeoutMs: 10_000 });
-      if (probe.code === 0) break;
-    }
-    if (Date.now() > deadline) {
-      const text = log();
-      await stop();
-      throw new Error(`containerd did not serve ${socket} within 30 s:\n${text}`);
-    }
-    await sleep(200);
-  }
+  const { log, stop } = await startDaemon({
+    name: 'containerd', command: containerd, args: ['--config', config], dir, socket, readyWithinMs: 30_000,
+    ready: async () => (await runCommand(ctrBinary, ['-a', socket, 'version'], { timeoutMs: 10_000 })).code === 0,
+  });
 
   return {
     socket,

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon, type Daemon } from './daemon.js';
 import { makeTempDir, removeDir, runCommand, type RunOptions, type RunResult } from './run.js';
 import { dockerPath, tool } from './tools.js';
 
@@ -42,63 +41,32 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   const host = `unix://${socket}`;
   const configFile = join(dir, 'daemon.json');
   writeFileSync(configFile, '{}\n');
-  const logFile = join(dir, 'dockerd.log');
-  const logFd = openSync(logFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(dockerd, [
-      '--config-file', configFile,
-      '--data-root', join(dir, 'root'),
-      '--exec-root', join(dir, 'exec'),
-      '--pidfile', join(dir, 'dockerd.pid'),
-      '--host', host,
-      '--storage-driver', 'vfs',
-      '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge', 'none',
-      ...(options.containerdSocket !== undefined ? ['--containerd', options.containerdSocket] : []),
-    ], { stdio: ['ignore', logFd, logFd] });
-  } finally {
-    closeSync(logFd);
-  }
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const log = (): string => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    removeDir(dir);
-  };
-
   const clientEnv = (dockerConfig: string): Record<string, string> => ({ DOCKER_HOST: host, DOCKER_CONFIG: dockerConfig });
 
   // Ready once the CLI can talk to it.
   const probeConfig = makeTempDir('docker-probe');
   writeFileSync(join(probeConfig, 'config.json'), '{}\n');
+  let daemon: Daemon;
   try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        const text = log();
-        removeDir(dir);
-        throw new Error(`dockerd exited before serving:\n${text}`);
-      }
-      if (existsSync(socket)) {
-        const probe = await runCommand(docker, ['version', '--format', '{{.Server.Version}}'], { env: clientEnv(probeConfig), timeoutMs: 10_000 });
-        if (probe.code === 0) break;
-      }
-      if (Date.now() > deadline) {
-        const text = log();
-        await stop();
-        throw new Error(`dockerd did not serve ${socket} within 60 s:\n${text}`);
-      }
-      await sleep(200);
-    }
+    daemon = await startDaemon({
+      name: 'dockerd', command: dockerd, dir, socket, readyWithinMs: 60_000,
+      args: [
+        '--config-file', configFile,
+        '--data-root', join(dir, 'root'),
+        '--exec-root', join(dir, 'exec'),
+        '--pidfile', join(dir, 'dockerd.pid'),
+        '--host', host,
+        '--storage-driver', 'vfs',
+        '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge', 'none',
+        ...(options.containerdSocket !== undefined ? ['--containerd', options.containerdSocket] : []),
+      ],
+      ready: async () => (await runCommand(docker, ['version', '--format', '{{.Server.Version}}'],
+        { env: clientEnv(probeConfig), timeoutMs: 10_000 })).code === 0,
+    });
   } finally {
     removeDir(probeConfig);
   }
+  const { log, stop } = daemon;
 
   return {
     host,
