@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { AdminApi } from '../support/admin-api.js';
 import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { startContainerd, type Containerd } from '../support/clients/containerd.js';
 import { startDockerd, type Dockerd } from '../support/clients/dockerd.js';
@@ -23,12 +24,6 @@ const timeout = 180_000;
 const adminPassword = 'e2e-admin-Secret-1';
 const artifactType = 'application/vnd.berth.e2e.access.v1';
 const sbomType = 'application/spdx+json';
-
-interface ApiAnswer {
-  readonly status: number;
-  readonly text: string;
-  readonly json: unknown;
-}
 
 interface JwtClaims {
   readonly sub: string;
@@ -70,41 +65,11 @@ describe('access control with docker, containerd and oras against one Berth proc
   const ref = (repository: string, tag: string): string => `${berth.hostPort}/${repository}:${tag}`;
   const adminAuth = (): string => basic('admin', adminPassword);
 
-  /** A JSON request to the admin API as admin. */
-  const api = async (method: string, path: string, body?: unknown): Promise<ApiAnswer> => {
-    const response = await fetch(`${berth.url}${path}`, {
-      method,
-      headers: { authorization: adminAuth(), ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, text, json };
-  };
-  const apiOk = async (method: string, path: string, body: unknown, expected: readonly number[]): Promise<ApiAnswer> => {
-    const answer = await api(method, path, body);
-    assert.ok(expected.includes(answer.status),
-      `${method} ${path} ${JSON.stringify(body)} answered ${answer.status} (expected ${expected.join(' or ')}): ${answer.text.slice(0, 500)}`);
-    return answer;
-  };
-  const createUser = (username: string, password: string): Promise<ApiAnswer> =>
-    apiOk('POST', '/api/v1/users', { username, password }, [201]);
-  const createProject = (name: string, isPublic: boolean): Promise<ApiAnswer> =>
-    apiOk('POST', '/api/v1/projects', { name, public: isPublic }, [201]);
-  const addMember = (project: string, name: string, role: string): Promise<ApiAnswer> =>
-    apiOk('PUT', `/api/v1/projects/${encodeURIComponent(project)}/members`, { kind: 'user', name, role }, [200, 201, 204]);
-  const createRobot = async (name: string, permissions: { project: string; actions: string[] }[]): Promise<{ name: string; secret: string }> => {
-    const answer = await apiOk('POST', '/api/v1/robots', { name, permissions }, [201]);
-    const robot = answer.json as { name: string; secret: string };
-    assert.equal(robot.name, `robot$${name}`, `the robot's login name: ${answer.text}`);
-    assert.equal(typeof robot.secret, 'string');
-    return robot;
-  };
+  let admin: AdminApi;
+  const createUser = (username: string, password: string) => admin.createUser({ username, password });
+  const createProject = (name: string, isPublic: boolean) => admin.createProject(name, isPublic);
+  const addMember = (project: string, name: string, role: string) => admin.setMember(project, { kind: 'user', name, role });
+  const createRobot = (name: string, permissions: { project: string; actions: string[] }[]) => admin.createRobot({ name, permissions });
 
   /** GET a manifest straight from Berth with an Authorization header (or none). */
   const getManifest = async (repository: string, reference: string, authorization?: string): Promise<{ status: number; digest: string; bytes: Buffer; response: Response }> => {
@@ -118,6 +83,7 @@ describe('access control with docker, containerd and oras against one Berth proc
   before(async () => {
     work = makeTempDir('access');
     berth = await startBerthProcess({ env: { BERTH_ADMIN_PASSWORD: adminPassword } });
+    admin = new AdminApi(berth.url, 'admin', adminPassword);
     layout = join(work, 'layout');
     seed = await buildUmociImage(layout, 'seed', { files: { 'hello.txt': 'hello, access control\n' }, architecture: 'amd64', os: 'linux' });
     // The admin's first push creates the private project "team".
@@ -149,7 +115,7 @@ describe('access control with docker, containerd and oras against one Berth proc
   });
 
   it('the admin\'s first push created the project, private: anonymous gets 401 with a Bearer challenge, admin Basic gets the image', async () => {
-    const project = (await apiOk('GET', '/api/v1/projects/team', undefined, [200])).json as { name: string; public: boolean };
+    const project = await admin.expect<{ name: string; public: boolean }>(200, 'GET', '/api/v1/projects/team');
     assert.equal(project.name, 'team');
     assert.equal(project.public, false);
     const anonymous = await getManifest('team/app', '1');
@@ -159,9 +125,9 @@ describe('access control with docker, containerd and oras against one Berth proc
     assert.ok(challenge.includes(`realm="${berth.url}/auth/token"`), challenge);
     assert.ok(challenge.includes('service="berth"'), challenge);
     assert.ok(challenge.includes('scope="repository:team/app:pull"'), challenge);
-    const admin = await getManifest('team/app', '1', adminAuth());
-    assert.equal(admin.status, 200);
-    assert.equal(admin.digest, seed.digest);
+    const asAdmin = await getManifest('team/app', '1', adminAuth());
+    assert.equal(asAdmin.status, 200);
+    assert.equal(asAdmin.digest, seed.digest);
   });
 
   describe('docker engine', { timeout }, () => {
@@ -251,10 +217,9 @@ describe('access control with docker, containerd and oras against one Berth proc
       assertSucceeded(await dockerd.docker(['pull', devImage], guestConfig), 'docker pull as a guest');
 
       // The refusal is in the audit log, under the guest's name.
-      const audit = await apiOk('GET', `/api/v1/audit?actor=guest-user&action=push&repository=${encodeURIComponent('devs/app')}`, undefined, [200]);
-      const items = (audit.json as { items: { actor: string; action: string; repository: string; outcome: string }[] }).items;
+      const items = await admin.audit({ actor: 'guest-user', action: 'push', repository: 'devs/app' });
       assert.ok(items.some((item) => item.actor === 'guest-user' && item.repository === 'devs/app' && item.outcome === 'denied'),
-        `the audit log holds the guest's denied push: ${audit.text.slice(0, 1000)}`);
+        `the audit log holds the guest's denied push: ${JSON.stringify(items).slice(0, 1000)}`);
     });
 
     it('after docker logout, pulling the private image fails (unauthorized or denied)', { timeout }, async () => {
