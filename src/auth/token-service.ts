@@ -107,7 +107,8 @@ export class TokenService {
   /**
    * A browser session after a sign-in (OpenID Connect, or a password through the API): a JWT for the session
    * cookie, whose audience differs from registry tokens so that neither can stand in for the other. It names the
-   * user only; each request looks the user up again, so a disabled user's session ends at once.
+   * user only; each request looks the user up again, so a disabled user's session ends at once, and a signed-out
+   * session is refused by its id (`revokeSession`).
    */
   async issueSession(user: { id: number; username: string }, ttlSeconds = 12 * 3600, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
     const keys = await this.#load();
@@ -125,20 +126,36 @@ export class TokenService {
   }
 
   /** The user a session cookie names; throws InvalidTokenError when it is not a valid session of this registry. */
-  async verifySession(token: string, now = Date.now()): Promise<{ userId: number; username: string; expiresAt: number }> {
+  async verifySession(token: string, now = Date.now()): Promise<{ userId: number; username: string; expiresAt: number; id: string }> {
     if (token.length > 16_384) throw new InvalidTokenError('the session is too long to be one of this registry\'s');
     const { publicKey } = await this.#load();
+    let session: { userId: number; username: string; expiresAt: number; id: string };
     try {
       const { payload } = await jwtVerify(token, publicKey, {
         algorithms: [algorithm], issuer: this.#issuer, audience: `${this.#service}:session`, clockTolerance: 30,
         currentDate: new Date(now), requiredClaims: ['exp', 'sub'],
       });
-      if (typeof payload.uid !== 'number') throw new InvalidTokenError('the session names no user: sign in again');
-      return { userId: payload.uid, username: String(payload.sub), expiresAt: Number(payload.exp) * 1000 };
+      if (typeof payload.uid !== 'number' || typeof payload.jti !== 'string') throw new InvalidTokenError('the session names no user: sign in again');
+      session = { userId: payload.uid, username: String(payload.sub), expiresAt: Number(payload.exp) * 1000, id: payload.jti };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(`the session is not valid (${describeJoseError(error)}): sign in again`);
     }
+    // Checked in the store, so a sign-out on one node ends the session on every node.
+    if (await this.#store.sessionRevoked(session.id)) throw new InvalidTokenError('this session was signed out: sign in again');
+    return session;
+  }
+
+  /** Ends a session before its time (sign-out), on every node; a session that is not valid needs no ending. */
+  async revokeSession(token: string, now = Date.now()): Promise<void> {
+    let session: { id: string; expiresAt: number };
+    try {
+      session = await this.verifySession(token, now);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return;
+      throw error;
+    }
+    await this.#store.revokeSession(session.id, session.expiresAt, now);
   }
 
   /**

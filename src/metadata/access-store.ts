@@ -74,6 +74,10 @@ export interface AccessStore {
   ensureSigningKey(candidate: SigningKey): Promise<SigningKey>;
   signingKeys(): Promise<SigningKey[]>;
 
+  /** Ends a browser session before its expiry (sign-out); rows of sessions expired by `now` are dropped meanwhile. */
+  revokeSession(jti: string, expiresAt: number, now: number): Promise<void>;
+  sessionRevoked(jti: string): Promise<boolean>;
+
   /**
    * Counts a failed login against each key, in windows of `windowMs` (a window older than that starts over);
    * answers the counts after this failure.

@@ -94,6 +94,7 @@ export interface Database {
     last_used_at: number | null;
   };
   signing_keys: { kid: string; private_jwk: string; created_at: number };
+  revoked_sessions: { jti: string; expires_at: number };
   login_failures: { key: string; failures: number; window_start: number };
   audit_events: {
     id: Generated<number>;

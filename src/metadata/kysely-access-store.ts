@@ -400,6 +400,16 @@ export class KyselyAccessStore implements AccessStore {
     return rows.map((row) => ({ kid: row.kid, privateJwk: row.private_jwk, createdAt: Number(row.created_at) }));
   }
 
+  async revokeSession(jti: string, expiresAt: number, now: number): Promise<void> {
+    await this.#db.deleteFrom('revoked_sessions').where('expires_at', '<', now).execute();
+    await this.#db.insertInto('revoked_sessions').values({ jti, expires_at: expiresAt })
+      .onConflict((oc) => oc.column('jti').doNothing()).execute();
+  }
+
+  async sessionRevoked(jti: string): Promise<boolean> {
+    return (await this.#db.selectFrom('revoked_sessions').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+  }
+
   async recordLoginFailure(keys: readonly string[], now: number, windowMs: number): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     await this.#db.transaction().execute(async (trx) => {

@@ -316,6 +316,18 @@ describe('OpenID Connect sign-in', () => {
     }
   });
 
+  it('ends a signed-out session on the server: a copy of its cookie no longer works', async () => {
+    const { cookies } = await signIn(berth.url, 'alice');
+    const session = cookies.get('berth_session')!.value;
+    const me = () => fetch(`${berth.url}/api/v1/me`, { headers: { cookie: cookieHeader({ berth_session: session }) } });
+    assert.equal((await me()).status, 200);
+    const out = await fetch(`${berth.url}/auth/logout`, { method: 'POST', headers: { cookie: cookieHeader({ berth_session: session }) } });
+    assert.equal(out.status, 204);
+    const after = await me();
+    assert.equal(after.status, 401);
+    assert.match(await after.text(), /signed out/);
+  });
+
   it('audits sign-ins and refusals', async () => {
     const audit = berth.berth.access.audit;
     const ok = await audit.query({ action: 'login', actor: 'alice', limit: 50 });

@@ -152,6 +152,17 @@ export function accessStoreTests(current: () => MetadataStore): void {
     assert.deepEqual((await access.signingKeys()).map((k) => k.kid), ['k1']);
   });
 
+  it('access: remembers signed-out sessions until they would have expired', async () => {
+    const access = current().access();
+    await access.revokeSession('old', 1_000, 500);
+    await access.revokeSession('current', 10_000, 500);
+    assert.equal(await access.sessionRevoked('current'), true);
+    assert.equal(await access.sessionRevoked('never'), false);
+    await access.revokeSession('current', 10_000, 2_000);
+    assert.equal(await access.sessionRevoked('old'), false, 'expired rows are dropped');
+    assert.equal(await access.sessionRevoked('current'), true);
+  });
+
   it('access: counts failed logins per key within a window, starting over after it', async () => {
     const access = current().access();
     const keys = ['user:alice', 'address:10.0.0.1'];

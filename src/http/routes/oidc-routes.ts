@@ -18,7 +18,7 @@ const maxReturnPathLength = 2048;
  *   cookie (so any node of a cluster can take the callback);
  * - `GET /auth/oidc/callback` finishes the login, sets the session and CSRF cookies and returns to the path asked for;
  * - `GET /auth/oidc/done` says who is signed in and creates CLI secrets, the passwords docker and podman log in with;
- * - `POST /auth/logout` removes the cookies.
+ * - `POST /auth/logout` ends the session (on every node) and removes the cookies.
  * The rules (state checks, who may sign in, users and groups) live in auth/oidc-login-service.ts.
  */
 export function registerOidcRoutes(app: FastifyInstance, services: Pick<RegistryServices, 'oidc' | 'access' | 'externalUrl'>): void {
@@ -77,6 +77,9 @@ export function registerOidcRoutes(app: FastifyInstance, services: Pick<Registry
   // Open to every session, however it was made (OIDC here, or a password through the API). Nothing is undone on
   // the server: sessions are signed and end with their lifetime; the browser forgets them here.
   app.post('/auth/logout', async (request, reply) => {
+    // Ended on the server too: a copy of the cookie (a leaked one) stops working with the browser's.
+    const session = readCookie(request.headers.cookie, sessionCookie);
+    if (session !== undefined && session !== '') await access.tokens.revokeSession(session);
     const base = cookieBase(request, externalUrl, '/');
     reply.header('set-cookie', [
       expiredCookie(sessionCookie, { ...base, httpOnly: true }),

@@ -103,6 +103,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
 
+  /** Browser sessions ended before their time (signed out), until they would have expired anyway. */
+  await db.schema.createTable('revoked_sessions')
+    .addColumn('jti', 'text', (c) => bytewise(c).primaryKey())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute();
+
   /** Failed logins per key ("user:<name>" or "address:<ip>") within the current window. */
   await db.schema.createTable('login_failures')
     .addColumn('key', 'text', (c) => bytewise(c).primaryKey())
