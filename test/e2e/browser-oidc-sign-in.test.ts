@@ -11,15 +11,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { stringify } from 'yaml';
 import { AdminApi, basicAuth } from '../support/admin-api.js';
-import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
+import { removeDataDir, type BerthProcess } from '../support/berth-process.js';
 import { launchBrowser } from '../support/browser.js';
 import { allManifestTypes } from '../support/clients/registry-api.js';
 import { makeTempDir, removeDir, sha256Digest } from '../support/clients/run.js';
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
-import { freePort } from '../support/free-port.js';
-import { startOidcProvider, type OidcProviderHandle } from '../support/oidc-provider.js';
+import { startOidcBerth } from '../support/oidc-berth.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 const timeout = 60_000;
 /** Each browser step waits at most this long, so a page that never comes fails the step, not the whole file. */
@@ -61,27 +60,15 @@ describe('an OpenID Connect user signs in with a browser, creates a CLI secret t
     const built = clients.podman('build', ['build', '--quiet', '--tag', local, imageContext]);
     built.catch(() => {});
 
-    // Berth's port is chosen first: the provider redirects only to the callback URL registered for the client.
-    const port = await freePort();
-    provider = await startOidcProvider({
-      clients: [{ clientId, clientSecret, redirectUris: [`http://127.0.0.1:${port}/auth/oidc/callback`] }],
-      users: { alice: { email: 'alice@example.com', name: 'Alice Liddell', groups: ['developers'] } },
-    });
-    const configFile = join(work, 'berth.yaml');
-    writeFileSync(configFile, stringify({
-      auth: {
-        adminPassword,
-        oidc: { issuer: provider.issuer, clientId, clientSecret, scopes: ['openid', 'profile', 'email', 'groups'] },
-      },
-    }));
     const [started, launched] = await Promise.all([
-      // The later --listen wins over the helper's own 127.0.0.1:0.
-      startBerthProcess({ args: ['--config', configFile, '--listen', `127.0.0.1:${port}`] }),
+      startOidcBerth({
+        work, adminPassword, clientId, clientSecret,
+        users: { alice: { email: 'alice@example.com', name: 'Alice Liddell', groups: ['developers'] } },
+      }),
       launchBrowser(),
     ]);
-    berth = started;
+    ({ provider, berth } = started);
     browser = launched;
-    assert.equal(berth.port, port);
     admin = new AdminApi(berth.url, 'admin', adminPassword);
 
     context = await browser.newContext();

@@ -8,15 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { stringify } from 'yaml';
 import { AdminApi, basicAuth } from '../support/admin-api.js';
-import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
+import { removeDataDir, type BerthProcess } from '../support/berth-process.js';
 import { allManifestTypes } from '../support/clients/registry-api.js';
 import { makeTempDir, removeDir, sha256Digest } from '../support/clients/run.js';
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
-import { freePort } from '../support/free-port.js';
 import { completeOidcLogin } from '../support/oidc-login-driver.js';
-import { startOidcProvider, type OidcProviderHandle } from '../support/oidc-provider.js';
+import { startOidcBerth } from '../support/oidc-berth.js';
+import type { OidcProviderHandle } from '../support/oidc-provider.js';
 
 const timeout = 120_000;
 const adminPassword = 'admin-password-for-oidc-e2e';
@@ -46,22 +45,10 @@ describe('an OpenID Connect user pushes with podman through a CLI secret', { tim
   before(async () => {
     work = makeTempDir('oidc');
     clients = new SandboxedClients(work);
-    // Berth's port is chosen first: the provider redirects only to the callback URL registered for the client.
-    const port = await freePort();
-    provider = await startOidcProvider({
-      clients: [{ clientId, clientSecret, redirectUris: [`http://127.0.0.1:${port}/auth/oidc/callback`] }],
+    ({ provider, berth } = await startOidcBerth({
+      work, adminPassword, clientId, clientSecret,
       users: { alice: { email: 'alice@example.com', name: 'Alice Liddell', groups: ['developers'] } },
-    });
-    const configFile = join(work, 'berth.yaml');
-    writeFileSync(configFile, stringify({
-      auth: {
-        adminPassword,
-        oidc: { issuer: provider.issuer, clientId, clientSecret, scopes: ['openid', 'profile', 'email', 'groups'] },
-      },
     }));
-    // The later --listen wins over the helper's own 127.0.0.1:0.
-    berth = await startBerthProcess({ args: ['--config', configFile, '--listen', `127.0.0.1:${port}`] });
-    assert.equal(berth.port, port);
     admin = new AdminApi(berth.url, 'admin', adminPassword);
 
     const context = join(work, 'context');
