@@ -156,7 +156,7 @@ async function openAccessControl(config: Readonly<BerthConfig>, metadata: Metada
   const policy = new AccessPolicy(store, changeVersion, { createProjectsOnPush: config.auth.createProjectsOnPush });
   const tokens = await TokenService.open(store, { issuer: 'berth', service: config.auth.service, ttlSeconds: config.auth.tokenTtlSeconds });
   if (enabled) await bootstrapAdmin(store, config.auth.adminPassword, log);
-  return new AccessControl({ enabled, store, policy, authenticator, tokens, audit, log });
+  return new AccessControl({ enabled, store, policy, authenticator, tokens, audit, log, changeVersion });
 }
 
 async function openOidc(config: NonNullable<BerthConfig['auth']['oidc']>,

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { AccessStore } from '../metadata/access-store.js';
+import { VersionedCache } from '../metadata/versioned-cache.js';
 import type { AccessPolicy } from './access-policy.js';
 import type { AuditLog } from './audit-log.js';
 import type { Authenticator } from './authenticator.js';
 import { anonymous, type Principal } from './principal.js';
 import { projectOf, type Action } from './roles.js';
 import type { ResourceScope } from './scope.js';
-import type { GrantedAccess, TokenService, VerifiedToken } from './token-service.js';
+import { InvalidTokenError, type GrantedAccess, type TokenService, type VerifiedToken } from './token-service.js';
 
 /** Who sent a request, as far as its Authorization header tells. */
 export type Caller =
@@ -33,14 +34,22 @@ export class AccessControl {
   readonly tokens: TokenService;
   readonly audit: AuditLog;
   readonly #log: Logger;
+  /**
+   * The user or robot each token speaks for, as the store has them now (cached for one change version): so that a
+   * disabled user's or revoked robot's token stops working at once, and its roles are the current ones.
+   */
+  readonly #principals = new VersionedCache<{ principal: Principal; expiresAt: number | undefined } | null>(10_000, () => 1);
   /** Projects known to exist, so that a push does not ask the database each time; forgotten every minute. */
   #knownProjects = new Set<string>();
   readonly #forget: NodeJS.Timeout;
 
+  readonly #changeVersion: () => number;
+
   constructor(parts: {
     enabled: boolean; store: AccessStore; policy: AccessPolicy; authenticator: Authenticator; tokens: TokenService;
-    audit: AuditLog; log: Logger;
+    audit: AuditLog; log: Logger; changeVersion: () => number;
   }) {
+    this.#changeVersion = parts.changeVersion;
     this.enabled = parts.enabled;
     this.store = parts.store;
     this.policy = parts.policy;
@@ -60,7 +69,7 @@ export class AccessControl {
     const value = space === -1 ? '' : authorization.slice(space + 1).trim();
     if (scheme === 'bearer') {
       const token = await this.tokens.verify(value);
-      return { via: 'token', principal: principalOfToken(token), token };
+      return { via: 'token', principal: await this.#currentPrincipal(token), token };
     }
     if (scheme === 'basic') {
       const { username, password } = decodeBasic(value);
@@ -69,12 +78,42 @@ export class AccessControl {
     throw new BadAuthorizationError(`the Authorization scheme "${scheme.slice(0, 20)}" is not supported: use Bearer (from the token endpoint) or Basic`);
   }
 
+  async #currentPrincipal(token: VerifiedToken): Promise<Principal> {
+    if (token.kind === 'anonymous' || token.id === undefined) return anonymous;
+    const key = `${token.kind}:${token.id}`;
+    const version = this.#changeVersion();
+    let entry = this.#principals.get(key, version);
+    if (entry === undefined) {
+      entry = await this.#loadPrincipal(token.kind, token.id);
+      this.#principals.set(key, entry, version);
+    }
+    if (entry === null || (entry.expiresAt !== undefined && entry.expiresAt <= Date.now())) {
+      throw new InvalidTokenError('the account this token was issued to is disabled, revoked, expired or gone: log in again');
+    }
+    return entry.principal;
+  }
+
+  async #loadPrincipal(kind: 'user' | 'robot', id: number): Promise<{ principal: Principal; expiresAt: number | undefined } | null> {
+    if (kind === 'user') {
+      const user = await this.store.userById(id);
+      return user && !user.disabled ? { principal: await this.authenticator.userPrincipal(user), expiresAt: undefined } : null;
+    }
+    const robot = await this.store.robotById(id);
+    if (!robot || robot.revokedAt !== undefined) return null;
+    return { principal: { kind: 'robot', id: robot.id, name: robot.name, permissions: robot.permissions }, expiresAt: robot.expiresAt };
+  }
+
   /** May the caller take `action` on the repository? */
   async decide(caller: Caller, repository: string, action: Action): Promise<Decision> {
     if (!this.enabled) return 'allow';
     if (caller.via === 'token') {
       const granted = caller.token.repositories.get(repository);
-      if (granted?.has(action)) return 'allow';
+      if (granted?.has(action)) {
+        // What the token granted, as far as the principal may still do it: a role taken away or a project made
+        // private since the token was issued applies at once, not when the token expires.
+        if ((await this.policy.actions(caller.principal, repository)).has(action)) return 'allow';
+        return caller.principal.kind === 'anonymous' ? 'insufficient-scope' : 'deny';
+      }
       // A token issued for this repository that lacks the action was asked for it and refused: asking again will
       // not help. Otherwise the client may simply hold a token for something else, and should fetch one.
       if (granted !== undefined && caller.token.kind !== 'anonymous') return 'deny';
@@ -89,7 +128,7 @@ export class AccessControl {
   decideCatalog(caller: Caller): Decision {
     if (!this.enabled) return 'allow';
     if (caller.via === 'token') {
-      if (caller.token.catalog) return 'allow';
+      if (caller.token.catalog && caller.principal.kind === 'user' && caller.principal.admin) return 'allow';
       return caller.token.kind === 'anonymous' ? 'insufficient-scope' : 'deny';
     }
     if (caller.principal.kind === 'user' && caller.principal.admin) return 'allow';
@@ -168,13 +207,3 @@ export function decodeBasic(value: string): { username: string; password: string
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** The principal a token speaks for: only what the token says (its grants are in the token, not looked up). */
-function principalOfToken(token: VerifiedToken): Principal {
-  if (token.kind === 'user' && token.id !== undefined) {
-    return { kind: 'user', id: token.id, username: token.subject, source: 'local', admin: token.admin, groupIds: [] };
-  }
-  if (token.kind === 'robot' && token.id !== undefined) {
-    return { kind: 'robot', id: token.id, name: token.subject, permissions: [] };
-  }
-  return anonymous;
-}

@@ -202,3 +202,49 @@ describe('what is not a repository action', () => {
     assert.equal(await server.berth.access.store.projectByName('outsiders'), undefined);
   });
 });
+
+describe('tokens follow the store, not only their own claims', () => {
+  const manifestGet = (name: string, token: string) => fetch(`${server.url}/v2/${name}/manifests/v1`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+
+  it('stops a revoked robot\'s token at its next request', async () => {
+    const robot = await new AccessFixtures(server.berth).robot('soon-revoked', [{ project: 'priv', actions: ['pull'] }]);
+    const token = await fetchToken(server.url, ['repository:priv/app:pull'], basic(robot.username, robot.secret));
+    assert.equal((await manifestGet('priv/app', token)).status, 200);
+    const stored = await server.berth.access.store.robotByName(robot.username);
+    await server.berth.access.store.updateRobot(stored!.id, { revokedAt: Date.now() });
+    const refused = await manifestGet('priv/app', token);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate')!, /error="invalid_token"/);
+    assert.match(await refused.text(), /disabled, revoked, expired or gone/);
+  });
+
+  it('stops a disabled user\'s token, and takes a removed role away from a token at once', async () => {
+    const fixtures = new AccessFixtures(server.berth);
+    await fixtures.user('short-lived', password);
+    await fixtures.role('priv', 'short-lived', 'developer');
+    const token = await fetchToken(server.url, ['repository:priv/app:pull,push'], basic('short-lived', password));
+    assert.equal((await manifestGet('priv/app', token)).status, 200);
+    const project = await server.berth.access.store.projectByName('priv');
+    const user = await server.berth.access.store.userByName('short-lived');
+    await server.berth.access.store.removeMember(project!.id, { kind: 'user', id: user!.id });
+    const denied = await manifestGet('priv/app', token);
+    assert.equal(denied.status, 403);
+    await server.berth.access.store.updateUser(user!.id, { disabled: true, now: Date.now() });
+    assert.equal((await manifestGet('priv/app', token)).status, 401);
+  });
+
+  it('stops an anonymous token once its project is made private', async () => {
+    const fixtures = new AccessFixtures(server.berth);
+    await fixtures.project('briefly-public', true);
+    await pushImage(server.url, 'briefly-public/app', 'v1', basic('admin', adminPassword));
+    const token = await fetchToken(server.url, ['repository:briefly-public/app:pull']);
+    assert.equal((await manifestGet('briefly-public/app', token)).status, 200);
+    const project = await server.berth.access.store.projectByName('briefly-public');
+    await server.berth.access.store.updateProject(project!.id, { public: false });
+    const refused = await manifestGet('briefly-public/app', token);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate')!, /error="insufficient_scope"/);
+  });
+});
