@@ -172,7 +172,7 @@ export function formatReport(results: Results, ceilings: Ceilings | undefined, i
   const render = (row: string[]): string => row.map((cell, column) => (column >= 2 && column <= 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
   lines.push(render(header));
   lines.push(widths.map((width) => '─'.repeat(width)).join('  '));
-  rows.forEach((row, index) => lines.push(groupRows.includes(index) ? row[0]! : render(row)));
+  for (const [index, row] of rows.entries()) lines.push(groupRows.includes(index) ? row[0]! : render(row));
 
   const notes = [
     ...[...results.notes].map(([topic, texts]) => `${topic}: Berth ${texts.berth ?? '—'}; Distribution ${texts.distribution ?? '—'}.`),

@@ -68,13 +68,14 @@ const argumentOptions = {
 } as const;
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ options: argumentOptions });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values } = parsed;
+  const parse = () => {
+    try {
+      return parseArgs({ options: argumentOptions });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  };
+  const { values } = parse();
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;

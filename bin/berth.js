@@ -36,6 +36,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`berth: ${error && error.stack ? error.stack : String(error)}\n`);
+  process.stderr.write(`berth: ${error?.stack ? error.stack : String(error)}\n`);
   process.exit(1);
 });

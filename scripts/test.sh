@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+npm run --silent lint
 npx tsc --noEmit
 # Child-process tests run bin/berth.js, which runs the bundle in dist/ as users do; build it from these sources.
 npm run build --silent

@@ -17,14 +17,24 @@ import { sendfileAddon } from './http/native-sendfile.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { migratePostgresDatabase, openPostgresMetadataStore } from './metadata/open-postgres.js';
 import { migrateSqliteFile, openSqliteMetadataStore } from './metadata/open-sqlite.js';
+import { AdminAudit } from './auth/admin/admin-actor.js';
+import { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import { auditRetention } from './features/audit-retention/audit-retention.js';
+import { auditTrail, auditTrailConsumer } from './features/audit-trail/audit-trail.js';
+import type { Feature } from './features/feature.js';
+import { immutableTags } from './features/immutable-tags/immutable-tags.js';
+import { quarantine } from './features/quarantine/quarantine.js';
+import { uploadExpiry } from './features/upload-expiry/upload-expiry.js';
+import { webhooks } from './features/webhooks/webhooks.js';
+import { JobRunner, nodeName } from './jobs/job-runner.js';
+import { HealthService } from './ops/health-service.js';
 import { BlobService } from './registry/blob-service.js';
-import { HealthService } from './registry/health-service.js';
 import { ListingService } from './registry/listing-service.js';
 import { ManifestService } from './registry/manifest-service.js';
+import { PolicyPoint, type RefusalRecord } from './registry/policy-point.js';
+import { PullRecorder } from './registry/pull-recorder.js';
+import type { RegistryPolicy } from './registry/registry-policy.js';
 import { UploadService } from './registry/upload-service.js';
-import { JobRunner } from './registry/job-runner.js';
-import { UploadSweeper, uploadSweepKind } from './registry/upload-sweeper.js';
-import { AuditRetention, auditPurgeKind } from './registry/audit-retention.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FilesystemBlobStore } from './storage/filesystem/filesystem-blob-store.js';
 
@@ -52,16 +62,59 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const metadata = await openMetadataStore(config, dataDir, logger);
 
   const access = await openAccessControl(config, metadata, logger);
+  const adminAudit = new AdminAudit(access.audit);
+  const policies = new PolicyPoint([projectCreation(access)], (record) => access.audit.record(refusalAudit(record)));
+  const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes }, policies);
 
-  const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes });
+  // Every capability built on the registry's seams, in one list: its policies, outbox consumers and jobs.
+  const quarantines = quarantine(metadata, access.policy, adminAudit, () => access.audit.settle());
+  const immutable = immutableTags(metadata, access.policy, adminAudit);
+  // Deliveries go through the job runner built below; the closure is first called once it runs.
+  const hooks = webhooks(metadata, access.policy, adminAudit, {
+    ...config.webhooks, externalUrl: config.externalUrl, enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'webhooks' }),
+  });
+  const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
+  // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
+  const sharedStore = config.storage.s3.bucket !== undefined || config.database.url !== undefined;
+  const features: Feature[] = [
+    uploadExpiry(uploads, {
+      expireAfterMs: config.uploads.expireAfterSeconds * 1000, everyMs: sweepIntervalMs,
+      orphanGraceMs: sharedStore ? orphanGraceOnSharedStoreMs : 0, log: logger.child({ component: 'upload-expiry' }),
+    }),
+    auditRetention(access.store, { keepDays: config.audit.keepDays, log: logger.child({ component: 'audit-retention' }) }),
+    auditTrail(access.audit),
+    quarantines,
+    immutable,
+    hooks,
+  ];
+
+  policies.add(features.flatMap((feature) => feature.policies ?? []));
+  const pulls = new PullRecorder(metadata.outbox(), logger.child({ component: 'pulls' }));
+  const node = nodeName();
+  const dispatcher = new OutboxDispatcher(metadata.outbox(), features.flatMap((feature) => feature.consumers ?? []),
+    node, logger.child({ component: 'outbox' }));
+  const jobs = new JobRunner(metadata, [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob],
+    logger.child({ component: 'jobs' }), { pollMs: Math.min(5_000, sweepIntervalMs), owner: node });
+  // An audit query sees every registry action recorded before it: pulls still gathering, events not yet consumed.
+  access.audit.catchUpWith(async () => {
+    await pulls.flush();
+    await dispatcher.catchUp(auditTrailConsumer);
+  });
+
   const services = {
-    blobs: new BlobService(store, metadata, config.delete.enabled, config.storage.s3.redirectSeconds),
+    blobs: new BlobService(store, metadata, config.delete.enabled, policies, pulls, config.storage.s3.redirectSeconds),
     uploads,
-    manifests: new ManifestService(metadata, config.limits.manifestMaxBytes, config.delete.enabled),
+    manifests: new ManifestService(metadata, {
+      maxBytes: config.limits.manifestMaxBytes, deleteEnabled: config.delete.enabled, allowSparseIndexes: config.manifests.allowSparseIndexes,
+    }, policies, pulls),
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
     health: new HealthService(store, metadata),
     access,
+    policies,
     admin: new AdminService(access),
+    quarantines: quarantines.service,
+    immutableTags: immutable.service,
+    webhooks: hooks.service,
     externalUrl: config.externalUrl,
     // Discovery waits for the first sign-in, so Berth starts while the provider is down.
     oidc: config.auth.oidc && await openOidc(config.auth.oidc, {
@@ -69,17 +122,9 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       adminGroup: config.auth.oidc.adminGroup, providerName: config.auth.oidc.displayName, log: logger.child({ component: 'oidc' }),
     }),
   };
-  const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
-  // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
-  const sharedStore = config.storage.s3.bucket !== undefined || config.database.url !== undefined;
-  const sweeper = new UploadSweeper(uploads, metadata, config.uploads.expireAfterSeconds * 1000, sweepIntervalMs,
-    logger.child({ component: 'upload-sweeper' }), sharedStore ? 60 * 60 * 1000 : 0);
-  await sweeper.start();
-  const auditRetention = new AuditRetention(metadata, config.audit.keepDays, logger.child({ component: 'audit-retention' }));
-  await auditRetention.start();
-  const jobs = new JobRunner(metadata, { [uploadSweepKind]: sweeper.runJob, [auditPurgeKind]: auditRetention.runJob }, logger.child({ component: 'jobs' }),
-    { pollMs: Math.min(5_000, sweepIntervalMs) });
-  jobs.start();
+  for (const feature of features) await feature.start?.();
+  await jobs.start();
+  await dispatcher.start();
 
   const server = buildServer(services, {
     log: logger,
@@ -123,12 +168,39 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       } finally {
         clearInterval(reaper);
         clearTimeout(grace);
+        await pulls.flush();
+        await dispatcher.stop();
         await jobs.stop();
+        for (const feature of features) await feature.stop?.();
         await access.close();
         await metadata.close();
         await store.close();
       }
     },
+  };
+}
+
+/**
+ * How old an upload without a session must be before a node's start-up removes it from a store other nodes share:
+ * long enough that no other node is still streaming a monolithic push into it.
+ */
+const orphanGraceOnSharedStoreMs = 60 * 60 * 1000;
+
+/**
+ * Project creation on first push, at the registry's policy point: an administrator's (or, without access control,
+ * anyone's) first write to a project that does not exist creates it, private.
+ */
+function projectCreation(access: AccessControl): RegistryPolicy {
+  return { name: 'projects', beforeWrite: (context, repository) => access.beforePush(context.principal, repository) };
+}
+
+/** A policy's refusal, as the audit log records it. */
+function refusalAudit(record: RefusalRecord): Parameters<AccessControl['audit']['record']>[0] {
+  const { context, refusal } = record;
+  return {
+    at: Date.now(), actor: context.origin.actor, actorKind: context.origin.actorKind, action: record.action,
+    repository: record.repository, digest: record.digest, tag: record.tag, address: context.origin.address, outcome: 'denied',
+    detail: { rule: refusal.rule, reason: refusal.message },
   };
 }
 
@@ -154,7 +226,7 @@ async function openAccessControl(config: Readonly<BerthConfig>, metadata: Metada
     log,
   });
   const policy = new AccessPolicy(store, changeVersion, { createProjectsOnPush: config.auth.createProjectsOnPush });
-  const tokens = await TokenService.open(store, { issuer: 'berth', service: config.auth.service, ttlSeconds: config.auth.tokenTtlSeconds });
+  const tokens = TokenService.open(store, { issuer: 'berth', service: config.auth.service, ttlSeconds: config.auth.tokenTtlSeconds });
   if (enabled) await bootstrapAdmin(store, config.auth.adminPassword, log);
   return new AccessControl({ enabled, store, policy, authenticator, tokens, audit, log, changeVersion });
 }

@@ -206,4 +206,3 @@ export function decodeBasic(value: string): { username: string; password: string
   if (colon === -1) throw new BadAuthorizationError('the Basic credentials lack the ":" between username and password');
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
-

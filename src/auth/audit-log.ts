@@ -1,9 +1,6 @@
 import type { Logger } from 'pino';
+import { Batcher } from '../events/batcher.js';
 import type { AccessStore, AuditEvent, AuditFilter, NewAuditEvent } from '../metadata/access-store.js';
-
-const flushEveryMs = 200;
-const flushAtEvents = 500;
-const maxBuffered = 50_000;
 
 /**
  * The audit log: who did what, to which repository and digest, when, from where, and whether it was allowed.
@@ -13,50 +10,38 @@ const maxBuffered = 50_000;
  */
 export class AuditLog {
   readonly #store: AccessStore;
-  readonly #log: Logger;
-  #pending: NewAuditEvent[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
-  #dropped = 0;
+  readonly #batch: Batcher<NewAuditEvent>;
+  /** Runs before a query: brings in what the outbox holds but the audit consumer has not written yet. */
+  #catchUp: () => Promise<void> = async () => {};
 
   constructor(store: AccessStore, log: Logger) {
     this.#store = store;
-    this.#log = log;
+    this.#batch = new Batcher((events) => store.appendAudit(events), log, { what: 'audit events' });
   }
 
   record(event: NewAuditEvent): void {
-    if (this.#pending.length >= maxBuffered) {
-      // The database is not keeping up (or is down): say so rather than grow without bound.
-      if (this.#dropped++ % 1000 === 0) this.#log.error({ dropped: this.#dropped }, 'audit events dropped: the metadata database is not accepting writes');
-      return;
-    }
-    this.#pending.push(event);
-    if (this.#pending.length >= flushAtEvents) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), flushEveryMs).unref();
+    this.#batch.add(event);
   }
 
   /** Writes every event recorded so far; resolves once they are stored. */
-  async flush(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    this.#writing = this.#writing.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        await this.#store.appendAudit(batch);
-      } catch (error) {
-        this.#log.error({ err: error, events: batch.length }, 'audit events could not be written; retrying with the next batch');
-        this.#pending.unshift(...batch.slice(0, Math.max(0, maxBuffered - this.#pending.length)));
-        this.#timer ??= setTimeout(() => void this.flush(), 1000).unref();
-      }
-    });
-    return this.#writing;
+  flush(): Promise<void> {
+    return this.#batch.flush();
   }
 
-  /** Events newest first; pending events are written first so a query sees everything recorded before it. */
-  async query(filter: AuditFilter): Promise<AuditEvent[]> {
+  /** Registers what a query waits for first (the outbox consumer that turns registry events into audit records). */
+  catchUpWith(catchUp: () => Promise<void>): void {
+    this.#catchUp = catchUp;
+  }
+
+  /** Writes everything recorded before the call: pending events, and registry events still in the outbox. */
+  async settle(): Promise<void> {
+    await this.#catchUp();
     await this.flush();
+  }
+
+  /** Events newest first, including everything recorded before the query. */
+  async query(filter: AuditFilter): Promise<AuditEvent[]> {
+    await this.settle();
     return this.#store.queryAudit(filter);
   }
 

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RegistryError } from '../errors/registry-error.js';
 import type { AccessStore, Robot, User } from '../metadata/access-store.js';
+import { sameUsername } from '../metadata/username-key.js';
 import type { AuditLog } from './audit-log.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { verifyPassword } from './passwords.js';
+import { verifyNoPassword, verifyPassword } from './passwords.js';
 import type { Principal, RobotPrincipal, UserPrincipal } from './principal.js';
 import { hashSecret, personalTokenPrefix, sameHash } from './secrets.js';
 
@@ -41,7 +42,9 @@ const maxCached = 5_000;
  * Turns a username and password into a principal: robot accounts (`robot$<name>` and their secret), personal tokens
  * (a user's CLI secret, for users whose identity provider has no password to give docker), local users (argon2id),
  * and directory users (LDAP), who appear on their first login. Every failure counts towards brute-force limits and
- * is audited; every answer for bad credentials is the same, so nobody learns which part was wrong.
+ * is audited; every answer for bad credentials is the same, and every password login costs one argon2 verification
+ * (against a dummy hash when there is no local one), so neither the answer nor its time tells which part was wrong
+ * or which usernames exist. Usernames are case-insensitive (`metadata/username-key.ts`).
  *
  * Clients that use Basic auth send the password with every request; a good one is remembered for a minute (keyed
  * by a hash of the credentials), and rechecked against the store whenever the store has changed since, so that
@@ -119,23 +122,31 @@ export class Authenticator {
     }
     const user = await this.#store.userByName(username);
     if (user && user.source === 'local') {
+      // Checked before anything else is said: only someone who knows the password learns that the account is disabled.
+      const matches = user.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyNoPassword(password);
+      if (!matches) return { reason: 'wrong password' };
       if (user.disabled) return { reason: 'user disabled', message: disabledMessage };
-      if (!user.passwordHash || !await verifyPassword(user.passwordHash, password)) return { reason: 'wrong password' };
       await this.#store.recordLogin(user.id, now);
       return { principal: await this.userPrincipal(user), fingerprint: user.passwordHash, via: 'password' };
     }
     if (user && user.source === 'oidc') {
+      await verifyNoPassword(password);
       return {
         reason: 'password login for an OpenID Connect user',
         message: `"${user.username}" signs in through OpenID Connect and has no password here: sign in at /auth/oidc/login, create a CLI secret, and log in with that secret as the password`,
       };
     }
-    return this.#checkDirectory(username, password, user, now);
+    // Unknown here, or the directory's: the same argon2 work is spent as for a local user (alongside the directory's
+    // check, so a directory login waits no longer), so the time a failure takes does not tell which names exist.
+    const [outcome] = await Promise.all([this.#checkDirectory(username, password, user, now), verifyNoPassword(password)]);
+    return outcome;
   }
 
   async #checkRobot(username: string, secret: string, now: number): Promise<CheckOutcome> {
+    // Hashed before the lookup, so an unknown robot costs what a known one does.
+    const presented = hashSecret(secret);
     const robot = await this.#store.robotByName(username);
-    if (!robot || !sameHash(robot.secretHash, hashSecret(secret))) return { reason: 'wrong robot secret' };
+    if (!robot || !sameHash(robot.secretHash, presented)) return { reason: 'wrong robot secret' };
     const problem = robotProblem(robot, now);
     if (problem) return { reason: problem, message: `robot account "${robot.name}" ${problem}: ask a project administrator for a new one` };
     await this.#store.touchRobot(robot.id, now);
@@ -147,7 +158,7 @@ export class Authenticator {
     const token = await this.#store.personalTokenBySecretHash(hashSecret(secret));
     if (!token) return { reason: 'unknown personal token' };
     const user = await this.#store.userById(token.userId);
-    if (!user || user.username !== username) return { reason: 'personal token of another user' };
+    if (!user || !sameUsername(user.username, username)) return { reason: 'personal token of another user' };
     if (token.revokedAt !== undefined) return { reason: 'personal token revoked', message: 'this CLI secret was revoked: create a new one' };
     if (token.expiresAt !== undefined && token.expiresAt <= now) return { reason: 'personal token expired', message: 'this CLI secret has expired: create a new one' };
     if (user.disabled) return { reason: 'user disabled', message: disabledMessage };

@@ -45,16 +45,16 @@ export class LoginThrottle {
   #refuseIfOver(counts: Map<string, number>, username: string): void {
     const account = counts.get(accountKey(username)) ?? 0;
     const byAddress = [...counts].find(([key]) => key.startsWith('address:'))?.[1] ?? 0;
-    const retry = String(this.#options.windowSeconds);
+    const retryAfterSeconds = this.#options.windowSeconds;
     if (account >= this.#options.maxFailuresPerAccount) {
       throw new RegistryError('TOOMANYREQUESTS',
         `too many failed logins for this account: wait up to ${this.#options.windowSeconds} seconds before trying again, or ask an administrator to check the account`,
-        { reason: 'account' }, { 'retry-after': retry });
+        { reason: 'account' }, { retryAfterSeconds });
     }
     if (byAddress >= this.#options.maxFailuresPerAddress) {
       throw new RegistryError('TOOMANYREQUESTS',
         `too many failed logins from this address: wait up to ${this.#options.windowSeconds} seconds before trying again`,
-        { reason: 'address' }, { 'retry-after': retry });
+        { reason: 'address' }, { retryAfterSeconds });
     }
   }
 }

@@ -27,10 +27,6 @@ const roleCapabilities: Record<ProjectRole, readonly Capability[]> = {
   admin: ['pull', 'push', 'delete', 'view-project', 'view-members', 'manage-policies', 'manage-members', 'manage-robots', 'update-project'],
 };
 
-export function isProjectRole(value: string): value is ProjectRole {
-  return (projectRoles as readonly string[]).includes(value);
-}
-
 /** Everything the roles together allow. */
 export function capabilitiesOf(roles: readonly ProjectRole[]): Set<Capability> {
   const granted = new Set<Capability>();

@@ -58,7 +58,7 @@ function parseScope(text: string): ResourceScope {
   }
   const wanted = new Set<Action>();
   for (const action of actionList) {
-    if (action === '*') knownActions.forEach((known) => wanted.add(known));
+    if (action === '*') for (const known of knownActions) wanted.add(known);
     else if ((knownActions as readonly string[]).includes(action)) wanted.add(action as Action);
     else throw new ScopeError(`scope "${shown(text)}" asks for an unknown action "${shown(action)}": use pull, push, delete or *`);
   }

@@ -56,12 +56,11 @@ export class TokenService {
     this.#store = store;
   }
 
-  /** Loads the cluster's signing key, creating it on the first start of the first node. */
   /**
    * The service over the cluster's signing key, which is loaded (and on the first start of the first node, created)
    * when a token is first issued or checked: a registry without access control never needs it.
    */
-  static async open(store: AccessStore, options: TokenOptions): Promise<TokenService> {
+  static open(store: AccessStore, options: TokenOptions): TokenService {
     return new TokenService(store, options);
   }
 

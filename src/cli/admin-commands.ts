@@ -4,13 +4,16 @@ import { registerCliSecretCommands } from './cli-secret-commands.js';
 import { addConnectionOptions } from './connection.js';
 import { registerGroupCommands } from './group-commands.js';
 import { registerLoginCommands } from './login-commands.js';
+import { registerPolicyCommands } from './policy-commands.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerRobotCommands } from './robot-commands.js';
 import { registerUserCommands } from './user-commands.js';
+import { registerWebhookCommands } from './webhook-commands.js';
 
 /**
  * The commands that manage a running registry through its administration API (/api/v1), from anywhere that can
- * reach it: login, users, projects, robots, groups, CLI secrets and the audit log.
+ * reach it: login, users, projects, robots, groups, CLI secrets, the audit log, immutable tags, quarantine and recall,
+ * and webhooks.
  */
 export function registerAdminCommands(program: Command): void {
   addConnectionOptions(program);
@@ -21,4 +24,6 @@ export function registerAdminCommands(program: Command): void {
   registerGroupCommands(program);
   registerCliSecretCommands(program);
   registerAuditCommands(program);
+  registerPolicyCommands(program);
+  registerWebhookCommands(program);
 }

@@ -63,14 +63,14 @@ export const configSchema = z.object({
       }),
   }).strict().default({}),
   /**
-   * The address clients reach Berth at (https://registry.example.com), when a proxy or balancer stands in front: the
-   * token realm in challenges and the OpenID Connect callback are built from it. Unset, from each request's Host.
-   */
-  /**
    * Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs, comma-separated, or true for
    * any. Without it, the audit log and brute-force limits would see the balancer's address for every client.
    */
   trustProxy: z.union([z.boolean(), z.string().min(1)]).default(false),
+  /**
+   * The address clients reach Berth at (https://registry.example.com), when a proxy or balancer stands in front: the
+   * token realm in challenges and the OpenID Connect callback are built from it. Unset, from each request's Host.
+   */
   externalUrl: z.string().url('expected a URL, for example https://registry.example.com').optional(),
   auth: z.object({
     /**
@@ -122,6 +122,13 @@ export const configSchema = z.object({
     /** How often expired sessions are swept. */
     sweepIntervalSeconds: z.number().int().positive().default(10 * 60),
   }).strict().default({}),
+  manifests: z.object({
+    /**
+     * Accept an index whose child manifests are not all in the repository, for mirrors that copy some platforms
+     * only (Distribution 3's validation.manifests.indexes.platforms). Blobs a manifest names must still be there.
+     */
+    allowSparseIndexes: z.boolean().default(false),
+  }).strict().default({}),
   delete: z.object({
     /** Whether manifests, tags and blobs may be deleted through the API. */
     enabled: z.boolean().default(true),
@@ -131,6 +138,21 @@ export const configSchema = z.object({
     defaultPageSize: z.number().int().positive().default(1000),
     /** Largest page served for `_catalog` and `tags/list`; larger `n` is cut to this and a Link header is sent. */
     maxPageSize: z.number().int().positive().default(100_000),
+  }).strict().default({}),
+  webhooks: z.object({
+    /**
+     * Send webhooks to loopback, private, link-local and other non-public addresses too. Off, a project administrator
+     * cannot make Berth call services inside its own network (cloud metadata, databases, the node itself).
+     */
+    allowPrivateTargets: z.boolean().default(false),
+    /** How long one delivery attempt may take, answer included. */
+    timeoutSeconds: z.number().positive().max(300).default(10),
+    /** Attempts per delivery before it is given up (the first included). */
+    maxAttempts: z.number().int().min(1).max(50).default(8),
+    /** The wait after the first failed attempt; it doubles after each next one, up to an hour. */
+    retryBaseSeconds: z.number().positive().max(3600).default(5),
+    /** Delivered and failed deliveries are deleted from the delivery log after this many days; 0 keeps them. */
+    keepDeliveriesDays: z.number().int().nonnegative().default(30),
   }).strict().default({}),
   /** Seconds in-flight requests get to finish on shutdown before connections are closed. */
   shutdownGraceSeconds: z.number().int().nonnegative().default(30),

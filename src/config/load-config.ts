@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { coerceEnvironmentValue } from './coerce-environment.js';
 import { configSchema, type BerthConfig } from './config-schema.js';
 
 /** A configuration problem, worded for the person who wrote the configuration. */
@@ -10,7 +11,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Environment variables and the config keys they set. Numbers and booleans are converted before validation. */
+/** Environment variables and the config keys they set; each value is converted to the type its key expects. */
 const environmentKeys: Record<string, string> = {
   BERTH_LISTEN: 'listen',
   BERTH_DATA_DIR: 'dataDir',
@@ -35,6 +36,7 @@ const environmentKeys: Record<string, string> = {
   BERTH_UPLOAD_EXPIRE_SECONDS: 'uploads.expireAfterSeconds',
   BERTH_UPLOAD_SWEEP_SECONDS: 'uploads.sweepIntervalSeconds',
   BERTH_DELETE_ENABLED: 'delete.enabled',
+  BERTH_ALLOW_SPARSE_INDEXES: 'manifests.allowSparseIndexes',
   BERTH_EXTERNAL_URL: 'externalUrl',
   BERTH_TRUST_PROXY: 'trustProxy',
   BERTH_ADMIN_PASSWORD: 'auth.adminPassword',
@@ -57,7 +59,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<BerthConfig> {
   const env = sources.env ?? {};
   for (const [variable, key] of Object.entries(environmentKeys)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') setDotted(merged, key, coerce(value));
+    if (value !== undefined && value !== '') setDotted(merged, key, coerceEnvironmentValue(configSchema, key, value));
   }
   for (const [key, value] of Object.entries(sources.overrides ?? {})) {
     if (value !== undefined) setDotted(merged, key, value);
@@ -92,13 +94,6 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a mapping of keys`);
   return parsed as Record<string, unknown>;
-}
-
-function coerce(value: string): unknown {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
 }
 
 function setDotted(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -66,4 +66,3 @@ export const oidcConfigSchema = z.object({
 }).strict();
 
 export type OidcConfig = z.infer<typeof oidcConfigSchema>;
-export type OidcConfigInput = z.input<typeof oidcConfigSchema>;

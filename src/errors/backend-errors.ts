@@ -26,3 +26,14 @@ export class BackendError extends Error {
     this.backend = backend;
   }
 }
+
+/**
+ * The medium has no room left (ENOSPC, or a quota: EDQUOT). Apart from other failures because the remedy is the
+ * operator's (free space or grow the volume) and the client's request was fine: it can be retried afterwards.
+ */
+export class StorageFullError extends BackendError {
+  constructor(backend: string, cause: unknown) {
+    super(backend, cause);
+    this.name = 'StorageFullError';
+  }
+}

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { RegistryError } from '../errors/registry-error.js';
-import { handleClientError, handleFrameworkError } from './client-errors.js';
+import { handleClientError, handleFrameworkError, noSuchEndpoint } from './client-errors.js';
 import { handleError } from './error-handler.js';
 import { registerApiRoutes } from './api/register-api-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerOidcRoutes } from './routes/oidc-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
-import { registerV2Routes, type RegistryServices } from './v2-routes.js';
+import type { RegistryServices } from './registry-services.js';
+import { registerV2Routes } from './v2-routes.js';
 
 export interface ServerOptions {
   readonly log: Logger;
@@ -55,8 +55,10 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
-    throw new RegistryError('UNSUPPORTED', `no such endpoint: ${request.method} ${request.url.split('?')[0]!.slice(0, 300)}`, undefined, {}, 404);
+    throw noSuchEndpoint(request);
   });
+  // Set by the /v2/ guard for the challenge of a 401 (challenges.ts).
+  app.decorateRequest('bearerChallenge', undefined);
   registerV2Routes(app, services);
   registerHealthRoutes(app, services.health);
   registerTokenRoutes(app, services.access);

@@ -9,12 +9,16 @@ export function contentLength(request: FastifyRequest): number | undefined {
   return Number(header);
 }
 
-/** The request body as a stream of chunks, or undefined when the request carries none. */
+/**
+ * The request body as a stream of chunks, or undefined when the request carries none. A reader that stops early (a
+ * check failed) leaves the body open rather than destroyed: the refusal must still reach the client, which is only
+ * sure while the rest of the body can be read and dropped (refused-body.ts).
+ */
 export function bodyStream(request: FastifyRequest): AsyncIterable<Buffer> | undefined {
   const length = contentLength(request);
   const chunked = request.headers['transfer-encoding'] !== undefined;
   if (!chunked && (length === undefined || length === 0)) return undefined;
-  return request.raw;
+  return { [Symbol.asyncIterator]: () => request.raw.iterator({ destroyOnReturn: false }) };
 }
 
 /**

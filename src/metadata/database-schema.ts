@@ -43,7 +43,10 @@ export interface Database {
     created_at: number;
     updated_at: number;
   };
-  /** Outbox of state changes, written in the same transaction as the change; consumed by later features. */
+  /**
+   * The outbox: every state change, written in the same transaction as the change (migration 0004 added who caused
+   * it and its JSON `data`), read in id order by each consumer from its cursor.
+   */
   events: {
     id: Generated<number>;
     type: string;
@@ -51,6 +54,60 @@ export interface Database {
     digest: string;
     tag: string | null;
     created_at: number;
+    actor: string | null;
+    actor_kind: string | null;
+    address: string | null;
+    data: string | null;
+  };
+  /** How far each outbox consumer has read, and which node feeds it now (a lease). */
+  outbox_cursors: { consumer: string; position: number; lease_owner: string | null; lease_until: number | null; updated_at: number };
+  /** Tags that, once they exist, may be neither moved nor deleted (glob patterns, Harbor's semantics). */
+  immutable_tag_rules: {
+    id: Generated<number>;
+    project: string;
+    repository_pattern: string;
+    tag_pattern: string;
+    created_by: string;
+    created_at: number;
+  };
+  /** Digests no one may pull: `via` is '' when quarantined itself, else the index it was quarantined with. */
+  quarantines: { repository: string; digest: string; via: string; reason: string; created_by: string; created_at: number };
+  /** Webhook subscriptions per project (migration 0006); `event_types` is a JSON array, `enabled` 0/1. */
+  webhook_subscriptions: {
+    id: Generated<number>;
+    project_id: number;
+    url: string;
+    secret: string;
+    event_types: string;
+    repository_pattern: string;
+    tag_pattern: string;
+    description: string | null;
+    enabled: number;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
+  /** One delivery per subscription and event, with a copy of the event (JSON). */
+  webhook_deliveries: {
+    id: Generated<number>;
+    subscription_id: number;
+    event_id: number;
+    event_type: string;
+    event: string;
+    status: string;
+    attempts: number;
+    error: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  webhook_attempts: {
+    delivery_id: number;
+    attempt: number;
+    status: string;
+    response_code: number | null;
+    duration_ms: number;
+    error: string | null;
+    at: number;
   };
   /** Identity and access (migration 0003). Flags are 0/1 integers. */
   users: {

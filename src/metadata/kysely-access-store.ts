@@ -6,11 +6,14 @@ import type {
   RobotChange, RobotPermission, SigningKey, User, UserChange, UserSource,
 } from './access-store.js';
 import type { Database } from './database-schema.js';
+import { usernameKey } from './username-key.js';
 
 /** Runs a write as one transaction that moves the metadata store's change version (access caches depend on it). */
 export type VersionedWrite = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
 const auditBatch = 500;
+/** Users are found by their case-folded name, the expression the unique index users_username_lower covers. */
+const lowerUsername = sql<string>`lower(username)`;
 
 /** The access store over Kysely, for every dialect; built by the metadata store, whose connection it shares. */
 export class KyselyAccessStore implements AccessStore {
@@ -24,8 +27,11 @@ export class KyselyAccessStore implements AccessStore {
 
   async createUser(user: NewUser): Promise<User> {
     return this.#write(async (trx) => {
-      const existing = await trx.selectFrom('users').select('id').where('username', '=', user.username).executeTakeFirst();
-      if (existing) throw new ConflictError(`a user named "${user.username}" exists`);
+      const existing = await trx.selectFrom('users').select('username').where(lowerUsername, '=', usernameKey(user.username)).executeTakeFirst();
+      if (existing) {
+        const same = existing.username === user.username ? '' : ` (usernames are case-insensitive, so "${user.username}" names that user too)`;
+        throw new ConflictError(`a user named "${existing.username}" exists${same}`);
+      }
       const row = await trx.insertInto('users').values({
         username: user.username, email: user.email ?? null, display_name: user.displayName ?? null, source: user.source,
         external_id: user.externalId ?? null, password_hash: user.passwordHash ?? null, admin: user.admin ? 1 : 0, disabled: 0,
@@ -41,7 +47,7 @@ export class KyselyAccessStore implements AccessStore {
   }
 
   async userByName(username: string): Promise<User | undefined> {
-    const row = await this.#db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const row = await this.#db.selectFrom('users').selectAll().where(lowerUsername, '=', usernameKey(username)).executeTakeFirst();
     return row && toUser(row);
   }
 
@@ -56,7 +62,7 @@ export class KyselyAccessStore implements AccessStore {
     if (page.query) {
       const pattern = likePattern(page.query);
       query = query.where((eb) => eb.or([
-        eb('username', 'like', pattern, ),
+        eb('username', 'like', pattern),
         eb('email', 'like', pattern),
       ]));
     }

@@ -1,11 +1,27 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import {
+  blobLinkedEvent, blobUnlinkedEvent, manifestDeletedEvent, manifestPushedEvents, systemOrigin, tagDeletedEvent,
+  type EventOrigin, type NewRegistryEvent,
+} from '../events/registry-event.js';
 import type { AccessStore } from './access-store.js';
 import type { Database } from './database-schema.js';
+import { toEventRow } from './event-rows.js';
 import { KyselyAccessStore } from './kysely-access-store.js';
-import { openJob } from './migrations/0002-jobs.js';
+import { KyselyOutboxStore } from './kysely-outbox-store.js';
+import { KyselyPolicyStore } from './kysely-policy-store.js';
+import { KyselyWebhookStore } from './kysely-webhook-store.js';
 import type {
-  Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
+  BlobLink, Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
 } from './metadata-store.js';
+import type { OutboxStore } from './outbox-store.js';
+import type { PolicyStore } from './policy-store.js';
+import type { WebhookStore } from './webhook-store.js';
+
+/**
+ * The predicate of the jobs table's partial unique index on unique_key, as migration 0002 wrote it: an upsert's
+ * conflict target must repeat it word for word for SQLite to match the index.
+ */
+const openJob = sql<boolean>`status in ('queued', 'running')`;
 
 /**
  * Rows or values per statement. SQLite binds at most 32,766 variables and PostgreSQL 65,535; a 4 MiB manifest can
@@ -26,9 +42,30 @@ export class KyselyMetadataStore implements MetadataStore {
   /** Writes this process has made to what caches hold (links, manifests, tags); part of the change version. */
   #writes = 0;
   #access: AccessStore | undefined;
+  #outbox: OutboxStore | undefined;
+  #policies: PolicyStore | undefined;
+  #webhooks: WebhookStore | undefined;
+  #transactionDone: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>) {
     this.#db = db;
+  }
+
+  outbox(): OutboxStore {
+    this.#outbox ??= new KyselyOutboxStore(this.#db);
+    return this.#outbox;
+  }
+
+  policies(): PolicyStore {
+    // Counted writes: policy caches on this node and (PostgreSQL) on others drop with every change.
+    this.#policies ??= new KyselyPolicyStore(this.#db, (work) => this.#write(work));
+    return this.#policies;
+  }
+
+  webhooks(): WebhookStore {
+    // Counted writes, as for policies: subscription caches drop with every change of a subscription.
+    this.#webhooks ??= new KyselyWebhookStore(this.#db, (work) => this.#write(work));
+    return this.#webhooks;
   }
 
   access(): AccessStore {
@@ -64,8 +101,6 @@ export class KyselyMetadataStore implements MetadataStore {
       release();
     }
   }
-
-  #transactionDone: Promise<void> | undefined;
 
   /**
    * Resolves once no transaction of this store's Kysely connection is open. A dialect whose hot paths write on the
@@ -110,23 +145,28 @@ export class KyselyMetadataStore implements MetadataStore {
     return rows.map((row) => row.repository);
   }
 
-  async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
+  async linkBlob(repository: string, digest: string, size: number, endSession?: string, link?: BlobLink): Promise<void> {
     return this.#write(async (trx) => {
       const now = Date.now();
+      const event = blobLinkedEvent(repository, digest, size, link?.from === undefined ? 'pushed' : 'mounted',
+        link?.origin ?? systemOrigin, now, link?.from);
       await ensureRepository(trx, repository, now);
       await trx.insertInto('blobs').values({ digest, size, created_at: now })
         .onConflict((oc) => oc.column('digest').doNothing()).execute();
       await trx.insertInto('repository_blobs').values({ repository, digest, created_at: now })
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
       if (endSession !== undefined) await trx.deleteFrom('upload_sessions').where('id', '=', endSession).execute();
+      await insertEvents(trx, [event]);
     });
   }
 
-  async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+  async unlinkBlob(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
     return this.#write(async (trx) => {
       const result = await trx.deleteFrom('repository_blobs')
         .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      if (Number(result.numDeletedRows) === 0) return false;
+      await insertEvents(trx, [blobUnlinkedEvent(repository, digest, origin, Date.now())]);
+      return true;
     });
   }
 
@@ -164,13 +204,17 @@ export class KyselyMetadataStore implements MetadataStore {
       }
       await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
-      if (manifest.tag !== undefined) {
-        await trx.insertInto('tags').values({ repository, name: manifest.tag, digest, updated_at: now })
+      const previous = new Map<string, string>();
+      if (manifest.tags.length > 0) {
+        const rows = await trx.selectFrom('tags').select(['name', 'digest'])
+          .where('repository', '=', repository).where('name', 'in', manifest.tags).execute();
+        for (const row of rows) previous.set(row.name, row.digest);
+      }
+      for (const tag of manifest.tags) {
+        await trx.insertInto('tags').values({ repository, name: tag, digest, updated_at: now })
           .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now })).execute();
       }
-      await trx.insertInto('events').values({
-        type: 'manifest.pushed', repository, digest, tag: manifest.tag ?? null, created_at: now,
-      }).execute();
+      await insertEvents(trx, manifestPushedEvents({ ...manifest, size: manifest.content.length, origin: manifest.origin ?? systemOrigin }, previous));
     });
   }
 
@@ -192,29 +236,38 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? toStoredManifest(row) : undefined;
   }
 
-  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+  async deleteManifest(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
     return this.#write(async (trx) => {
       const removed = await trx.deleteFrom('repository_manifests')
         .where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
       if (Number(removed.numDeletedRows) === 0) return false;
-      await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest).execute();
-      await trx.insertInto('events').values({
-        type: 'manifest.deleted', repository, digest, tag: null, created_at: Date.now(),
-      }).execute();
+      const tags = await trx.deleteFrom('tags').where('repository', '=', repository).where('digest', '=', digest)
+        .returning('name').execute();
+      await insertEvents(trx, [manifestDeletedEvent(repository, digest, tags.map((row) => row.name).sort(), origin, Date.now())]);
       return true;
     });
   }
 
-  async deleteTag(repository: string, tag: string): Promise<string | undefined> {
+  async deleteTag(repository: string, tag: string, origin: EventOrigin = systemOrigin): Promise<string | undefined> {
     return this.#write(async (trx) => {
       const row = await trx.deleteFrom('tags').where('repository', '=', repository).where('name', '=', tag)
         .returning('digest').executeTakeFirst();
       if (!row) return undefined;
-      await trx.insertInto('events').values({
-        type: 'tag.deleted', repository, digest: row.digest, tag, created_at: Date.now(),
-      }).execute();
+      await insertEvents(trx, [tagDeletedEvent(repository, tag, row.digest, origin, Date.now())]);
       return row.digest;
     });
+  }
+
+  async tagsOf(repository: string, digest: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('tags').select('name')
+      .where('repository', '=', repository).where('digest', '=', digest).orderBy('name').execute();
+    return rows.map((row) => row.name);
+  }
+
+  async childManifests(digest: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('manifest_references').select('child_digest')
+      .where('manifest_digest', '=', digest).where('kind', '=', 'manifest').orderBy('child_digest').execute();
+    return rows.map((row) => row.child_digest);
   }
 
   async referrers(repository: string, digest: string, artifactType?: string): Promise<Referrer[]> {
@@ -363,6 +416,11 @@ export class KyselyMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     await this.#db.destroy();
   }
+}
+
+/** Writes a change's events inside its transaction. */
+async function insertEvents(trx: Transaction<Database>, events: readonly NewRegistryEvent[]): Promise<void> {
+  if (events.length > 0) await trx.insertInto('events').values(events.map(toEventRow)).execute();
 }
 
 async function ensureRepository(trx: Transaction<Database>, name: string, now: number): Promise<void> {

@@ -1,4 +1,8 @@
+import type { EventOrigin } from '../events/registry-event.js';
 import type { AccessStore } from './access-store.js';
+import type { OutboxStore } from './outbox-store.js';
+import type { PolicyStore } from './policy-store.js';
+import type { WebhookStore } from './webhook-store.js';
 
 /**
  * The source of truth for what exists where. The registry asks it which blobs and manifests a repository may see,
@@ -8,6 +12,12 @@ import type { AccessStore } from './access-store.js';
 export interface MetadataStore {
   /** Users, projects, roles, robots, tokens and the audit log, in the same database. */
   access(): AccessStore;
+  /** The outbox's reader and the cursors of its consumers. */
+  outbox(): OutboxStore;
+  /** Immutable-tag rules and quarantines. */
+  policies(): PolicyStore;
+  /** Webhook subscriptions and their delivery logs. */
+  webhooks(): WebhookStore;
 
   /**
    * A number that changes whenever a write may have changed what a read returns: this process's writes and, where
@@ -24,24 +34,38 @@ export interface MetadataStore {
   repositoriesWithBlob(digest: string, limit: number): Promise<string[]>;
   /**
    * Records a blob (whose bytes are durable) and links it to the repository, creating the repository if new; when
-   * `endSession` names the upload session that brought the blob, the session ends in the same transaction.
+   * `endSession` names the upload session that brought the blob, the session ends in the same transaction, which
+   * also writes `blob.pushed` (or `blob.mounted`, with `link.from`, for a cross-repository mount).
    */
-  linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void>;
-  /** Removes a repository's link to a blob; false when there was none. The bytes stay for a later sweep. */
-  unlinkBlob(repository: string, digest: string): Promise<boolean>;
+  linkBlob(repository: string, digest: string, size: number, endSession?: string, link?: BlobLink): Promise<void>;
+  /** Removes a repository's link to a blob (writing `blob.deleted`); false when there was none. The bytes stay. */
+  unlinkBlob(repository: string, digest: string, origin?: EventOrigin): Promise<boolean>;
 
   /** Those of `digests` that are manifests of the repository. */
   linkedManifests(repository: string, digests: readonly string[]): Promise<Set<string>>;
-  /** Stores a manifest, links it to the repository and, when given, points the tag at it; one transaction. */
+  /**
+   * Stores a manifest, links it to the repository and points the tags at it, with its events (`artifact.pushed`,
+   * and `tag.moved` for each tag that named another digest); one transaction.
+   */
   putManifest(manifest: NewManifest): Promise<void>;
   /** A manifest of the repository by digest, or undefined. */
   manifestByDigest(repository: string, digest: string): Promise<StoredManifest | undefined>;
   /** The manifest a tag points to, or undefined. */
   manifestByTag(repository: string, tag: string): Promise<StoredManifest | undefined>;
-  /** Unlinks a manifest from the repository and removes the tags that point to it; false when it was not there. */
-  deleteManifest(repository: string, digest: string): Promise<boolean>;
-  /** Removes one tag, leaving the manifest; answers the digest it pointed to, or undefined when it did not exist. */
-  deleteTag(repository: string, tag: string): Promise<string | undefined>;
+  /**
+   * Unlinks a manifest from the repository and removes the tags that point to it, writing `artifact.deleted` with
+   * those tags; false when it was not there.
+   */
+  deleteManifest(repository: string, digest: string, origin?: EventOrigin): Promise<boolean>;
+  /**
+   * Removes one tag, leaving the manifest, and writes `tag.deleted`; answers the digest it pointed to, or undefined
+   * when it did not exist.
+   */
+  deleteTag(repository: string, tag: string, origin?: EventOrigin): Promise<string | undefined>;
+  /** The tags of a repository that point to a digest, in name order. */
+  tagsOf(repository: string, digest: string): Promise<string[]>;
+  /** The digests an index (or manifest) references as child manifests. */
+  childManifests(digest: string): Promise<string[]>;
   /** Manifests of the repository whose subject is `digest`, optionally of one artifact type, in digest order. */
   referrers(repository: string, digest: string, artifactType?: string): Promise<Referrer[]>;
 
@@ -91,8 +115,18 @@ export interface NewManifest {
   readonly subjectDigest: string | undefined;
   readonly annotations: Record<string, string> | undefined;
   readonly references: readonly { digest: string; kind: 'blob' | 'manifest' }[];
-  readonly tag: string | undefined;
+  /** Tags to point at the manifest (none when pushed by digest). */
+  readonly tags: readonly string[];
+  /** Who pushed it, for its events; Berth itself when absent. */
+  readonly origin?: EventOrigin | undefined;
   readonly now: number;
+}
+
+/** How a blob came to be linked, for its event. */
+export interface BlobLink {
+  readonly origin: EventOrigin;
+  /** The repository a cross-repository mount linked it from. */
+  readonly from?: string | undefined;
 }
 
 export interface StoredManifest {

@@ -3,12 +3,18 @@ import { OperatorError } from '../errors/operator-error.js';
 import * as initial from './migrations/0001-initial.js';
 import * as jobs from './migrations/0002-jobs.js';
 import * as access from './migrations/0003-access.js';
+import * as events from './migrations/0004-events.js';
+import * as usernameCase from './migrations/0005-username-case.js';
+import * as webhooks from './migrations/0006-webhooks.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-jobs': jobs,
   '0003-access': access,
+  '0004-events': events,
+  '0005-username-case': usernameCase,
+  '0006-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,7 +2,12 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
-import type { NewManifest, StoredManifest, UploadSession } from './metadata-store.js';
+import {
+  blobLinkedEvent, blobUnlinkedEvent, manifestDeletedEvent, manifestPushedEvents, systemOrigin, tagDeletedEvent,
+  type EventOrigin, type NewRegistryEvent,
+} from '../events/registry-event.js';
+import { toEventRow } from './event-rows.js';
+import type { BlobLink, NewManifest, StoredManifest, UploadSession } from './metadata-store.js';
 import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
 
 /**
@@ -78,21 +83,34 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     return this.#sql.repositoryExists.get(repository) !== undefined;
   }
 
-  override async linkBlob(repository: string, digest: string, size: number, endSession?: string): Promise<void> {
+  override async linkBlob(repository: string, digest: string, size: number, endSession?: string, link?: BlobLink): Promise<void> {
     await this.#settled();
     const sql = this.#sql;
     const now = Date.now();
+    const event = blobLinkedEvent(repository, digest, size, link?.from === undefined ? 'pushed' : 'mounted',
+      link?.origin ?? systemOrigin, now, link?.from);
     this.#writer.transaction(() => {
       sql.ensureRepository.run(repository, now);
       sql.insertBlob.run(digest, size, now);
       sql.linkBlob.run(repository, digest, now);
       if (endSession !== undefined) sql.deleteUploadSession.run(endSession);
+      this.#insertEvents([event]);
     }).immediate();
   }
 
-  override async unlinkBlob(repository: string, digest: string): Promise<boolean> {
+  override async unlinkBlob(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
     await this.#settled();
-    return this.#sql.unlinkBlob.run(repository, digest).changes > 0;
+    const sql = this.#sql;
+    return this.#writer.transaction(() => {
+      if (sql.unlinkBlob.run(repository, digest).changes === 0) return false;
+      this.#insertEvents([blobUnlinkedEvent(repository, digest, origin, Date.now())]);
+      return true;
+    }).immediate();
+  }
+
+  /** Writes a change's events; called inside the change's transaction. */
+  #insertEvents(events: readonly NewRegistryEvent[]): void {
+    for (const event of events) this.#sql.insertEvent.run(toEventRow(event));
   }
 
   override async putManifest(manifest: NewManifest): Promise<void> {
@@ -108,29 +126,34 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
         for (const ref of manifest.references) sql.insertReference.run(digest, ref.digest, ref.kind);
       }
       sql.linkManifest.run(repository, digest, now);
-      if (manifest.tag !== undefined) sql.upsertTag.run(repository, manifest.tag, digest, now);
-      sql.insertEvent.run('manifest.pushed', repository, digest, manifest.tag ?? null, now);
+      const previous = new Map<string, string>();
+      for (const tag of manifest.tags) {
+        const before = sql.tagDigest.get(repository, tag);
+        if (before !== undefined) previous.set(tag, before);
+        sql.upsertTag.run(repository, tag, digest, now);
+      }
+      this.#insertEvents(manifestPushedEvents({ ...manifest, size: manifest.content.length, origin: manifest.origin ?? systemOrigin }, previous));
     }).immediate();
   }
 
-  override async deleteManifest(repository: string, digest: string): Promise<boolean> {
+  override async deleteManifest(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
     await this.#settled();
     const sql = this.#sql;
     return this.#writer.transaction(() => {
       if (sql.unlinkManifest.run(repository, digest).changes === 0) return false;
-      sql.deleteTagsOf.run(repository, digest);
-      sql.insertEvent.run('manifest.deleted', repository, digest, null, Date.now());
+      const tags = sql.deleteTagsOf.all(repository, digest).sort();
+      this.#insertEvents([manifestDeletedEvent(repository, digest, tags, origin, Date.now())]);
       return true;
     }).immediate();
   }
 
-  override async deleteTag(repository: string, tag: string): Promise<string | undefined> {
+  override async deleteTag(repository: string, tag: string, origin: EventOrigin = systemOrigin): Promise<string | undefined> {
     await this.#settled();
     const sql = this.#sql;
     return this.#writer.transaction(() => {
       const digest = sql.deleteTag.get(repository, tag);
       if (digest === undefined) return undefined;
-      sql.insertEvent.run('tag.deleted', repository, digest, tag, Date.now());
+      this.#insertEvents([tagDeletedEvent(repository, tag, digest, origin, Date.now())]);
       return digest;
     }).immediate();
   }

@@ -1,4 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { EventRow } from './event-rows.js';
 
 export interface ManifestRow { digest: string; media_type: string; size: number; content: Buffer }
 interface SessionRow { id: string; repository: string; created_at: number; updated_at: number }
@@ -27,8 +28,9 @@ export class SqliteStatements {
   readonly unlinkManifest: Statement<[string, string]>;
   readonly upsertTag: Statement<[string, string, string, number]>;
   readonly deleteTag: Statement<[string, string], string>;
-  readonly deleteTagsOf: Statement<[string, string]>;
-  readonly insertEvent: Statement<[string, string, string, string | null, number]>;
+  readonly deleteTagsOf: Statement<[string, string], string>;
+  readonly tagDigest: Statement<[string, string], string>;
+  readonly insertEvent: Statement<EventRow>;
   readonly createUploadSession: Statement<[string, string, number, number]>;
   readonly touchUploadSession: Statement<[number, string]>;
   readonly deleteUploadSession: Statement<[string]>;
@@ -65,8 +67,12 @@ export class SqliteStatements {
       'INSERT INTO tags (repository, name, digest, updated_at) VALUES (?, ?, ?, ?) ' +
       'ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at');
     this.deleteTag = writer.prepare<[string, string], string>('DELETE FROM tags WHERE repository = ? AND name = ? RETURNING digest').pluck();
-    this.deleteTagsOf = writer.prepare('DELETE FROM tags WHERE repository = ? AND digest = ?');
-    this.insertEvent = writer.prepare('INSERT INTO events (type, repository, digest, tag, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.deleteTagsOf = writer.prepare<[string, string], string>('DELETE FROM tags WHERE repository = ? AND digest = ? RETURNING name').pluck();
+    // On the writer: inside a push's transaction it must see that transaction's own rows.
+    this.tagDigest = writer.prepare<[string, string], string>('SELECT digest FROM tags WHERE repository = ? AND name = ?').pluck();
+    this.insertEvent = writer.prepare<EventRow>(
+      'INSERT INTO events (type, repository, digest, tag, created_at, actor, actor_kind, address, data) ' +
+      'VALUES (@type, @repository, @digest, @tag, @created_at, @actor, @actor_kind, @address, @data)');
     this.createUploadSession = writer.prepare('INSERT INTO upload_sessions (id, repository, created_at, updated_at) VALUES (?, ?, ?, ?)');
     this.touchUploadSession = writer.prepare('UPDATE upload_sessions SET updated_at = ? WHERE id = ?');
     this.deleteUploadSession = writer.prepare('DELETE FROM upload_sessions WHERE id = ?');

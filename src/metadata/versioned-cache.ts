@@ -27,6 +27,15 @@ export class VersionedCache<V> {
     return this.#entries.get(key)?.value;
   }
 
+  /** The cached value, or `load`'s answer, cached for `version` (read it before calling, as above). */
+  async through(key: string, version: number, load: () => Promise<V>): Promise<V> {
+    const cached = this.get(key, version);
+    if (cached !== undefined) return cached;
+    const value = await load();
+    this.set(key, value, version);
+    return value;
+  }
+
   set(key: string, value: V, version: number): void {
     if (version !== this.#version) return;
     const cost = this.costOf(value);

@@ -5,6 +5,8 @@ import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { BlobStore, ByteRange } from '../storage/blob-store.js';
 import { resolveRange } from './byte-range.js';
 import { deletesDisabled } from './refusals.js';
+import type { PolicyPoint } from './policy-point.js';
+import type { RequestContext } from './request-context.js';
 import { assertName, requireDigest } from './validate.js';
 
 export interface BlobRead {
@@ -31,6 +33,9 @@ export class BlobService {
     private readonly store: BlobStore,
     private readonly metadata: MetadataStore,
     private readonly deleteEnabled: boolean,
+    private readonly policies: PolicyPoint,
+    /** Pulls still gathering, written before a delete so consumers see them in the order they happened. */
+    private readonly pulls: { flush(): Promise<void> },
     /** Send GETs to a presigned URL valid this long, when the store offers one; 0: the bytes go through this node. */
     private readonly redirectSeconds = 0,
   ) {}
@@ -44,8 +49,9 @@ export class BlobService {
     return { digest, size: linked.size };
   }
 
-  async read(repository: string, digestValue: string, rangeHeader: string | undefined): Promise<BlobRead | BlobRedirect> {
+  async read(context: RequestContext, repository: string, digestValue: string, rangeHeader: string | undefined): Promise<BlobRead | BlobRedirect> {
     const { digest, size } = await this.stat(repository, digestValue);
+    await this.policies.checkBlobPull(context, repository, digest);
     if (this.redirectSeconds > 0 && this.store.downloadUrl) {
       // The URL carries the client's Range to the object store; access was decided above, from metadata.
       const redirect = await this.store.downloadUrl(digest, this.redirectSeconds);
@@ -62,11 +68,12 @@ export class BlobService {
   }
 
   /** Unlinks the blob from the repository; its bytes are reclaimed later, once nothing references them. */
-  async delete(repository: string, digestValue: string): Promise<string> {
+  async delete(context: RequestContext, repository: string, digestValue: string): Promise<string> {
     assertName(repository);
     const digest = requireDigest(digestValue).value;
     if (!this.deleteEnabled) throw deletesDisabled('GET, HEAD');
-    if (!(await this.metadata.unlinkBlob(repository, digest))) throw blobUnknown(repository, digest);
+    await this.pulls.flush();
+    if (!(await this.metadata.unlinkBlob(repository, digest, context.origin))) throw blobUnknown(repository, digest);
     return digest;
   }
 }

@@ -4,7 +4,8 @@ import type { ByteRange } from '../storage/blob-store.js';
 /**
  * Resolves an HTTP Range header (RFC 9110 section 14.1.2) against content of `size` bytes. Only single ranges are
  * served; a header with several ranges, or of another unit, is ignored and the whole content is sent, as the RFC
- * allows. A range that starts past the end throws RANGE_NOT_SATISFIABLE (416) carrying the `Content-Range: bytes * /size`.
+ * allows. A range that starts past the end throws RANGE_NOT_SATISFIABLE (416) carrying the content's size, which the
+ * HTTP layer sends as `Content-Range: bytes * /size`.
  */
 export function resolveRange(header: string | undefined, size: number): ByteRange | undefined {
   if (header === undefined) return undefined;
@@ -12,7 +13,7 @@ export function resolveRange(header: string | undefined, size: number): ByteRang
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   const unsatisfiable = (): RegistryError => new RegistryError('RANGE_NOT_SATISFIABLE',
     `range "${header}" is outside the content's ${size} bytes: ask for a range within 0-${Math.max(size - 1, 0)}`,
-    { size }, { 'content-range': `bytes */${size}` });
+    { size }, { contentSize: size });
 
   if (match[1] === '') {
     const suffix = Number(match[2]);

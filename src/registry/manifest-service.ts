@@ -1,3 +1,4 @@
+import { artifactPulledEvent } from '../events/registry-event.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore, StoredManifest } from '../metadata/metadata-store.js';
 import { createHasher, looksLikeDigest, type DigestAlgorithm } from '../oci/digest.js';
@@ -6,9 +7,14 @@ import { mediaTypes } from '../oci/media-types.js';
 import { deletesDisabled } from './refusals.js';
 import { assertName, assertTag, requireDigest } from './validate.js';
 import { VersionedCache } from '../metadata/versioned-cache.js';
+import type { PolicyPoint } from './policy-point.js';
+import type { PullRecorder } from './pull-recorder.js';
+import type { RequestContext } from './request-context.js';
 
 export interface PushedManifest {
   readonly digest: string;
+  /** Every tag the push pointed at the manifest (the reference, if a tag, and each `?tag=`). */
+  readonly tags: readonly string[];
   /** The subject's digest, answered as OCI-Subject so clients know the registry indexed the referrer. */
   readonly subject: string | undefined;
 }
@@ -16,6 +22,20 @@ export interface PushedManifest {
 const ociMediaTypes: ReadonlySet<string> = new Set([mediaTypes.ociManifest, mediaTypes.ociIndex]);
 
 type Reference = { kind: 'tag'; tag: string } | { kind: 'digest'; digest: string; algorithm: DigestAlgorithm };
+
+export interface ManifestOptions {
+  /** Largest manifest accepted. */
+  readonly maxBytes: number;
+  readonly deleteEnabled: boolean;
+  /**
+   * Accept an index whose child manifests are not all in the repository (a mirror that copies some platforms only),
+   * as Distribution 3's `validation.manifests.indexes.platforms` does. Blobs must still be present.
+   */
+  readonly allowSparseIndexes?: boolean;
+}
+
+/** Whether a read serves the manifest (GET, recorded as a pull) or only says it is there (HEAD). */
+export type ReadIntent = 'pull' | 'check';
 
 /**
  * Manifests and tags: validation on push (every referenced blob and child manifest must be in the repository),
@@ -28,19 +48,27 @@ export class ManifestService {
 
   constructor(
     private readonly metadata: MetadataStore,
-    private readonly maxBytes: number,
-    private readonly deleteEnabled: boolean,
+    private readonly options: ManifestOptions,
+    private readonly policies: PolicyPoint,
+    private readonly pulls: PullRecorder,
   ) {}
 
   /** Largest manifest accepted; the HTTP layer refuses larger bodies before reading them. */
   get manifestMaxBytes(): number {
-    return this.maxBytes;
+    return this.options.maxBytes;
   }
 
-  async put(repository: string, referenceValue: string, body: Buffer, contentType: string | undefined): Promise<PushedManifest> {
+  /**
+   * Stores a manifest under its digest and points tags at it: the reference when it is a tag, and each of
+   * `extraTags` (the spec's `?tag=` query parameters, several tags in one push).
+   */
+  async put(context: RequestContext, repository: string, referenceValue: string, body: Buffer, contentType: string | undefined,
+    extraTags: readonly string[] = []): Promise<PushedManifest> {
     assertName(repository);
     const reference = parseReference(referenceValue);
-    if (body.length > this.maxBytes) throw manifestTooLarge(this.maxBytes);
+    for (const tag of extraTags) assertTag(tag);
+    const tags = [...new Set([...(reference.kind === 'tag' ? [reference.tag] : []), ...extraTags])];
+    if (body.length > this.options.maxBytes) throw manifestTooLarge(this.options.maxBytes);
     const algorithm = reference.kind === 'digest' ? reference.algorithm : 'sha256';
     const digest = `${algorithm}:${createHasher(algorithm).update(body).digest('hex')}`;
     if (reference.kind === 'digest' && reference.digest !== digest) {
@@ -49,7 +77,14 @@ export class ManifestService {
         { expected: reference.digest, actual: digest });
     }
     const manifest = parseManifest(body, contentType);
-    await this.#checkReferences(repository, manifest.blobs, manifest.manifests);
+    await this.#checkReferences(repository, manifest.blobs, this.options.allowSparseIndexes ? [] : manifest.manifests);
+    await this.policies.checkPush(context, {
+      repository, digest, tags,
+      currentDigest: async (tag) => (await this.metadata.manifestByTag(repository, tag))?.digest,
+    });
+    await this.policies.beforeWrite(context, repository);
+    // Pulls gathered so far go into the outbox first, so consumers see them in the order they happened.
+    await this.pulls.flush();
     await this.metadata.putManifest({
       repository,
       digest,
@@ -62,10 +97,11 @@ export class ManifestService {
         ...manifest.blobs.map((blob) => ({ digest: blob.digest, kind: 'blob' as const })),
         ...manifest.manifests.map((child) => ({ digest: child.digest, kind: 'manifest' as const })),
       ],
-      tag: reference.kind === 'tag' ? reference.tag : undefined,
+      tags,
+      origin: context.origin,
       now: Date.now(),
     });
-    return { digest, subject: manifest.subject?.digest };
+    return { digest, tags, subject: manifest.subject?.digest };
   }
 
   /**
@@ -74,7 +110,8 @@ export class ManifestService {
    * types are served whatever `accept` says, since Distribution serves them too (or a schema 1 conversion that
    * Berth does not offer).
    */
-  async get(repository: string, referenceValue: string, accept: readonly string[]): Promise<StoredManifest> {
+  async get(context: RequestContext, repository: string, referenceValue: string, accept: readonly string[],
+    intent: ReadIntent = 'pull'): Promise<StoredManifest> {
     assertName(repository);
     const manifest = await this.#lookup(repository, referenceValue);
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
@@ -82,6 +119,10 @@ export class ManifestService {
       throw new RegistryError('MANIFEST_UNKNOWN',
         `the manifest exists as ${manifest.mediaType}, which the Accept header does not include: add it to Accept`,
         { repository, reference: referenceValue, mediaType: manifest.mediaType });
+    }
+    await this.policies.checkPull(context, { repository, reference: referenceValue, digest: manifest.digest, mediaType: manifest.mediaType });
+    if (intent === 'pull') {
+      this.pulls.record(artifactPulledEvent(repository, manifest.digest, referenceValue, manifest.mediaType, context.origin, Date.now()));
     }
     return manifest;
   }
@@ -100,17 +141,29 @@ export class ManifestService {
     return manifest;
   }
 
-  /** Deletes a tag (the manifest stays) or, by digest, the manifest with every tag that points to it. */
-  /** Deletes a tag, or a manifest by digest with its tags; answers the manifest's digest (what the tag named). */
-  async delete(repository: string, referenceValue: string): Promise<string> {
+  /**
+   * Deletes a tag (the manifest stays) or, by digest, the manifest with every tag that points to it; answers the
+   * manifest's digest (what the tag named).
+   */
+  async delete(context: RequestContext, repository: string, referenceValue: string): Promise<string> {
     assertName(repository);
     const reference = parseReference(referenceValue);
-    if (!this.deleteEnabled) throw deletesDisabled('GET, HEAD, PUT');
-    const removed = reference.kind === 'tag'
-      ? await this.metadata.deleteTag(repository, reference.tag)
-      : (await this.metadata.deleteManifest(repository, reference.digest) ? reference.digest : undefined);
-    if (removed === undefined) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
-    return removed;
+    if (!this.options.deleteEnabled) throw deletesDisabled('GET, HEAD, PUT');
+    const unknown = () => new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
+    await this.pulls.flush();
+    if (reference.kind === 'tag') {
+      const current = await this.metadata.manifestByTag(repository, reference.tag);
+      if (!current) throw unknown();
+      await this.policies.checkDelete(context, { repository, digest: current.digest, tag: reference.tag, tags: async () => [reference.tag] });
+      const removed = await this.metadata.deleteTag(repository, reference.tag, context.origin);
+      if (removed === undefined) throw unknown();
+      return removed;
+    }
+    await this.policies.checkDelete(context, {
+      repository, digest: reference.digest, tag: undefined, tags: () => this.metadata.tagsOf(repository, reference.digest),
+    });
+    if (!(await this.metadata.deleteManifest(repository, reference.digest, context.origin))) throw unknown();
+    return reference.digest;
   }
 
   async #checkReferences(repository: string, blobs: readonly { digest: string; size: number }[],

@@ -2,11 +2,14 @@ import type { Hash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '../errors/backend-errors.js';
 import { RegistryError } from '../errors/registry-error.js';
+import type { EventOrigin } from '../events/registry-event.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { createHasher, type ParsedDigest } from '../oci/digest.js';
 import { isValidName } from '../oci/names.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { checkedBody } from './checked-body.js';
+import { blobTooLarge, checkedBody, type BlobLimit } from './checked-body.js';
+import type { PolicyPoint } from './policy-point.js';
+import type { RequestContext } from './request-context.js';
 import { assertName, requireDigest } from './validate.js';
 
 export interface UploadLimits {
@@ -21,15 +24,20 @@ export interface ChunkRequest {
   readonly contentLength: number | undefined;
 }
 
+/** A chunk whose Content-Range has been read, once, into where it claims to start and end. */
+interface Chunk extends ChunkRequest {
+  readonly declared: { readonly start: number; readonly end: number } | undefined;
+}
+
+/** This node's memory of a session was behind the store, which refused the append before reading the body. */
+class StaleSession extends Error {}
+
 /**
  * What this process knows of an open session between its requests: its repository, bytes held and the running
  * sha256 of those bytes, so each byte is hashed once however many requests carry it, and a request of a session
  * this process has seen needs no database read and no stat. After a restart, or when another process moved the
  * session on, it is rebuilt once from the metadata store and the bytes held.
  */
-/** This node's memory of a session was behind the store, which refused the append before reading the body. */
-class StaleSession extends Error {}
-
 interface LiveUpload {
   readonly repository: string;
   hash: Hash;
@@ -50,11 +58,13 @@ export class UploadService {
     private readonly store: BlobStore,
     private readonly metadata: MetadataStore,
     private readonly limits: UploadLimits,
+    private readonly policies: PolicyPoint,
   ) {}
 
   /** Opens an upload session; the client sends the bytes to it next. */
-  async start(repository: string): Promise<string> {
+  async start(context: RequestContext, repository: string): Promise<string> {
     assertName(repository);
+    await this.policies.beforeWrite(context, repository);
     const id = randomUUID();
     await this.store.createUpload(id);
     await this.metadata.createUploadSession(id, repository, Date.now());
@@ -63,18 +73,19 @@ export class UploadService {
   }
 
   /** Monolithic upload (POST with ?digest=): the whole blob in one request. */
-  async uploadWhole(repository: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
+  async uploadWhole(context: RequestContext, repository: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
     assertName(repository);
     const digest = requireDigest(digestValue);
-    this.#refuseOversized(chunk.contentLength);
+    this.#refuseOversized(chunk.contentLength, 0);
+    await this.policies.beforeWrite(context, repository);
     const id = randomUUID();
     await this.store.createUpload(id);
     try {
       const hash = createHasher(digest.algorithm);
       const size = await this.store.appendUpload(id, 0, checkedBody(chunk.body ?? emptyBody(), {
-        hasher: hash, exactBytes: chunk.contentLength, maxBytes: this.#maxBytes(),
+        hasher: hash, exactBytes: chunk.contentLength, limit: this.#limit(0),
       }), { final: true });
-      await this.#commit(repository, id, digest, hash, size, false);
+      await this.#commit(repository, id, digest, hash, size, { endsSession: false, origin: context.origin });
       return digest.value;
     } catch (error) {
       await this.store.deleteUpload(id);
@@ -83,35 +94,23 @@ export class UploadService {
   }
 
   /**
-   * Cross-repository mount. Links the blob when a repository the caller may read (`from`, or any when absent) has
-   * it, and answers true; otherwise false, and the caller opens a normal session.
+   * Cross-repository mount. Links the blob when a repository the caller may pull from (`from`, or any when absent)
+   * has it, and answers true; otherwise false, and the caller opens a normal session. Only a readable source, or a
+   * mount would reveal (and copy) a private blob.
    */
-  async mount(repository: string, digestValue: string, from: string | undefined,
-    mayRead: (repository: string) => boolean | Promise<boolean>): Promise<boolean> {
+  async mount(context: RequestContext, repository: string, digestValue: string, from: string | undefined): Promise<boolean> {
     assertName(repository);
     const digest = requireDigest(digestValue, 'mount').value;
     if (from !== undefined) {
       // A source that is no valid name cannot hold the blob: the client gets an ordinary session, as the spec asks
       // of any mount the registry cannot do.
-      if (!isValidName(from) || !await mayRead(from)) return false;
-      const source = await this.metadata.linkedBlob(from, digest);
-      if (!source) return false;
-      await this.metadata.linkBlob(repository, digest, source.size);
-      return true;
+      if (!isValidName(from) || !await context.may('pull', from)) return false;
+      return this.#linkFrom(context, from, repository, digest);
     }
-    const holders = await this.metadata.repositoriesWithBlob(digest, 100);
-    let readable: string | undefined;
-    for (const holder of holders) {
-      if (await mayRead(holder)) {
-        readable = holder;
-        break;
-      }
+    for (const holder of await this.metadata.repositoriesWithBlob(digest, 100)) {
+      if (await context.may('pull', holder)) return this.#linkFrom(context, holder, repository, digest);
     }
-    if (readable === undefined) return false;
-    const source = await this.metadata.linkedBlob(readable, digest);
-    if (!source) return false;
-    await this.metadata.linkBlob(repository, digest, source.size);
-    return true;
+    return false;
   }
 
   /**
@@ -128,24 +127,24 @@ export class UploadService {
   /** Appends a chunk (PATCH). A chunk must start where the upload ends; otherwise 416 with the current range. */
   async append(repository: string, id: string, chunk: ChunkRequest): Promise<number> {
     assertName(repository);
-    return this.#exclusive(id, async () => {
-      const live = await this.#appendCurrent(repository, id, chunk, false);
+    return this.#exclusive(id, () => this.#writingElsewhere(repository, id), async () => {
+      const live = await this.#appendCurrent(repository, id, chunk, { final: false });
       await this.metadata.touchUploadSession(id, Date.now());
       return live.offset;
     });
   }
 
   /** Completes a session (PUT with ?digest=), with an optional last chunk in the body. */
-  async complete(repository: string, id: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
+  async complete(context: RequestContext, repository: string, id: string, digestValue: string, chunk: ChunkRequest): Promise<string> {
     assertName(repository);
-    return this.#exclusive(id, async () => {
+    return this.#exclusive(id, () => this.#writingElsewhere(repository, id), async () => {
       const digest = requireDigest(digestValue);
       const live = chunk.body !== undefined
-        ? await this.#appendCurrent(repository, id, chunk, true)
+        ? await this.#appendCurrent(repository, id, chunk, { final: true })
         : await this.#current(repository, id);
       const hash = digest.algorithm === 'sha256' ? live.hash : await this.#hashStored(id, digest.algorithm);
       try {
-        await this.#commit(repository, id, digest, hash, live.offset, true);
+        await this.#commit(repository, id, digest, hash, live.offset, { endsSession: true, origin: context.origin });
       } catch (error) {
         // A digest mismatch ends the session: its bytes are not the content the client meant. So does an upload two
         // requests wrote at once (through different nodes): which bytes it holds is anyone's guess.
@@ -163,7 +162,9 @@ export class UploadService {
 
   async cancel(repository: string, id: string): Promise<void> {
     assertName(repository);
-    await this.#exclusive(id, async () => {
+    const busy = async (): Promise<RegistryError> => new RegistryError('BLOB_UPLOAD_INVALID',
+      'another request is writing to this upload: wait for it to finish, then cancel the upload');
+    await this.#exclusive(id, busy, async () => {
       await this.#open(repository, id);
       await this.#discard(id);
     });
@@ -177,29 +178,29 @@ export class UploadService {
       await this.#discard(id);
       removed++;
     }
-    const entries = await this.store.listUploads();
-    const open = await this.metadata.existingUploadSessions(entries.map((entry) => entry.id));
-    for (const entry of entries) {
-      // Upload areas of monolithic pushes have no session row while they stream; only old ones are orphans.
-      if (!open.has(entry.id) && !this.#busy.has(entry.id) && entry.modifiedAt.getTime() < before) {
-        await this.store.deleteUpload(entry.id);
-        removed++;
-      }
-    }
-    return removed;
+    return removed + await this.removeOrphans(before);
   }
 
   /**
    * Removes upload areas without a session last written before `before`: after a crash, these are pushes that never
    * finished. A monolithic push streams into an area that has no session row, so where other nodes share the store,
-   * `before` must leave their in-flight pushes alone.
+   * `before` must leave their in-flight pushes alone (this node's own are never touched).
    */
   async removeOrphans(before = Number.POSITIVE_INFINITY): Promise<number> {
     const entries = await this.store.listUploads();
     const open = await this.metadata.existingUploadSessions(entries.map((entry) => entry.id));
-    const orphans = entries.filter((entry) => !open.has(entry.id) && entry.modifiedAt.getTime() < before);
+    const orphans = entries.filter((entry) => !open.has(entry.id) && !this.#busy.has(entry.id) && entry.modifiedAt.getTime() < before);
     for (const entry of orphans) await this.store.deleteUpload(entry.id);
     return orphans.length;
+  }
+
+  /** The mount's link: the blob as `source` holds it, linked to `repository`; false when `source` does not hold it. */
+  async #linkFrom(context: RequestContext, source: string, repository: string, digest: string): Promise<boolean> {
+    const linked = await this.metadata.linkedBlob(source, digest);
+    if (!linked) return false;
+    await this.policies.beforeWrite(context, repository);
+    await this.metadata.linkBlob(repository, digest, linked.size, undefined, { origin: context.origin, from: source });
+    return true;
   }
 
   /**
@@ -208,18 +209,21 @@ export class UploadService {
    * read (a declared start past what this node knows, or the store refusing the offset), and the session is rebuilt
    * from the stored bytes once before appending.
    */
-  async #appendCurrent(repository: string, id: string, chunk: ChunkRequest, final: boolean): Promise<LiveUpload> {
+  async #appendCurrent(repository: string, id: string, request: ChunkRequest, options: { final: boolean }): Promise<LiveUpload> {
     let live = await this.#open(repository, id);
-    const declared = parseContentRange(chunk.contentRange);
-    if (declared && declared.start !== live.offset && (await this.#size(id)) !== live.offset) {
+    const chunk: Chunk = { ...request, declared: parseContentRange(request.contentRange) };
+    if (chunk.declared === undefined && chunk.contentRange !== undefined && chunk.contentRange !== '') {
+      throw outOfOrder(`Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`, live, id);
+    }
+    if (chunk.declared && chunk.declared.start !== live.offset && (await this.#size(id)) !== live.offset) {
       live = await this.#reload(repository, id);
     }
     try {
-      await this.#appendChunk(id, live, chunk, final, true);
+      await this.#appendChunk(id, live, chunk, { final: options.final, mayBeStale: true });
     } catch (error) {
       if (!(error instanceof StaleSession)) throw error;
       live = await this.#reload(repository, id);
-      await this.#appendChunk(id, live, chunk, final, false);
+      await this.#appendChunk(id, live, chunk, { final: options.final, mayBeStale: false });
     }
     return live;
   }
@@ -235,29 +239,30 @@ export class UploadService {
     return this.#open(repository, id);
   }
 
-  /** `mayBeStale`: a conflict with the store throws StaleSession (to rebuild and retry) instead of answering 416. */
-  async #appendChunk(id: string, live: LiveUpload, chunk: ChunkRequest, final: boolean, mayBeStale: boolean): Promise<void> {
+  /**
+   * `final`: no append follows before the commit. `mayBeStale`: a conflict with the store throws StaleSession (to
+   * rebuild and retry) instead of answering 416.
+   */
+  async #appendChunk(id: string, live: LiveUpload, chunk: Chunk, options: { final: boolean; mayBeStale: boolean }): Promise<void> {
     const offset = live.offset;
-    const declared = parseContentRange(chunk.contentRange);
+    const { declared } = chunk;
     if (declared) {
       if (declared.start !== offset) {
-        throw outOfOrder(`chunk starts at byte ${declared.start} but the upload holds ${offset} bytes: send the chunk that starts at ${offset}`, offset);
+        throw outOfOrder(`chunk starts at byte ${declared.start} but the upload holds ${offset} bytes: send the chunk that starts at ${offset}`, live, id);
       }
       if (chunk.contentLength !== undefined && chunk.contentLength !== declared.end - declared.start + 1) {
         throw new RegistryError('SIZE_INVALID',
           `Content-Length ${chunk.contentLength} does not match Content-Range ${chunk.contentRange}: send matching headers`);
       }
-    } else if (chunk.contentRange !== undefined && chunk.contentRange !== '') {
-      throw outOfOrder(`Content-Range "${chunk.contentRange}" is malformed: use "<start>-<end>"`, offset);
     }
-    this.#refuseOversized(chunk.contentLength === undefined ? undefined : offset + chunk.contentLength);
+    this.#refuseOversized(chunk.contentLength, offset);
     const before = live.hash.copy();
     try {
       live.offset += await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
         hasher: live.hash,
         exactBytes: declared ? declared.end - declared.start + 1 : chunk.contentLength,
-        maxBytes: this.#maxBytes() - offset,
-      }), { final });
+        limit: this.#limit(offset),
+      }), { final: options.final });
     } catch (error) {
       // The store cut the bytes back to `offset`; the hash goes back with them. When another process moved the
       // session on, what this one knew is stale: it is rebuilt on the next request.
@@ -267,9 +272,9 @@ export class UploadService {
         this.#live.delete(id);
         // The first time, the caller rebuilds the session and tries again; a second conflict means a writer elsewhere
         // is appending right now.
-        if (mayBeStale) throw new StaleSession();
+        if (options.mayBeStale) throw new StaleSession();
         const held = await this.#size(id);
-        throw outOfOrder(`the upload holds ${held} bytes, not ${offset}: send the chunk that starts at ${held}`, held);
+        throw outOfOrder(`the upload holds ${held} bytes, not ${offset}: send the chunk that starts at ${held}`, { repository: live.repository, offset: held }, id);
       }
       throw error;
     }
@@ -281,7 +286,12 @@ export class UploadService {
     return hash;
   }
 
-  async #commit(repository: string, id: string, digest: ParsedDigest, hash: Hash, size: number, hasSession: boolean): Promise<void> {
+  /**
+   * `endsSession`: the upload was a session (POST, then PATCHes and PUT), which the metadata commit closes;
+   * `origin`: who pushed it, for its `blob.pushed` event.
+   */
+  async #commit(repository: string, id: string, digest: ParsedDigest, hash: Hash, size: number,
+    options: { endsSession: boolean; origin: EventOrigin }): Promise<void> {
     // A copy is finalised, so a failed commit leaves the running hash usable for a retry.
     const actual = `${digest.algorithm}:${hash.copy().digest('hex')}`;
     if (actual !== digest.value) {
@@ -290,7 +300,7 @@ export class UploadService {
         { expected: digest.value, actual });
     }
     await this.store.commitUpload(id, digest.value);
-    await this.metadata.linkBlob(repository, digest.value, size, hasSession ? id : undefined);
+    await this.metadata.linkBlob(repository, digest.value, size, options.endsSession ? id : undefined, { origin: options.origin });
   }
 
   async #discard(id: string): Promise<void> {
@@ -299,9 +309,11 @@ export class UploadService {
     await this.metadata.deleteUploadSession(id);
   }
 
-  /** The live state of a session of `repository`, from memory or rebuilt; BLOB_UPLOAD_UNKNOWN when there is none. */
+  /**
+   * The live state of a session of `repository` (a name the caller has checked), from memory or rebuilt;
+   * BLOB_UPLOAD_UNKNOWN when there is none.
+   */
   async #open(repository: string, id: string): Promise<LiveUpload> {
-    assertName(repository);
     const live = this.#live.get(id);
     if (live) {
       if (live.repository !== repository) throw uploadUnknown(repository, id);
@@ -330,10 +342,9 @@ export class UploadService {
     }
   }
 
-  async #exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
-    if (this.#busy.has(id)) {
-      throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload: wait for it to finish, then check the upload status');
-    }
+  /** Runs `work` unless another request of this node is writing to the upload, which is refused with `busy()`. */
+  async #exclusive<T>(id: string, busy: () => Promise<RegistryError>, work: () => Promise<T>): Promise<T> {
+    if (this.#busy.has(id)) throw await busy();
     this.#busy.add(id);
     try {
       return await work();
@@ -342,21 +353,44 @@ export class UploadService {
     }
   }
 
+  /**
+   * A chunk sent while another request appends to the same upload (a client's retry racing its first try, or two
+   * writers) does not continue the upload as it stands: 416 with the bytes held before that other request, as for a
+   * chunk out of order, so the client asks where the upload ended and resumes from there rather than start again.
+   */
+  async #writingElsewhere(repository: string, id: string): Promise<RegistryError> {
+    const live = this.#live.get(id);
+    // The other request may still be rebuilding the session: its bytes are then what the store holds.
+    const held = live ?? ((await this.#sessionOf(repository, id)) ? { repository, offset: await this.#size(id) } : undefined);
+    if (held === undefined || held.repository !== repository) return uploadUnknown(repository, id);
+    return outOfOrder(`another request is writing to this upload, which held ${held.offset} bytes when it began: `
+      + 'wait for it to finish, then check the upload\'s Range (GET it) and send what follows', held, id);
+  }
+
   #maxBytes(): number {
     return this.limits.blobMaxBytes > 0 ? this.limits.blobMaxBytes : Infinity;
   }
 
-  /** Refuses, before reading a byte, a body whose declared size already passes the blob limit. */
-  #refuseOversized(total: number | undefined): void {
-    if (total !== undefined && total > this.#maxBytes()) {
-      throw RegistryError.tooLarge(`blob is larger than this registry's limit of ${this.limits.blobMaxBytes} bytes`, this.limits.blobMaxBytes);
+  /** The blob limit for a chunk appended at `heldBytes`, when one is configured. */
+  #limit(heldBytes: number): BlobLimit | undefined {
+    return this.limits.blobMaxBytes > 0 ? { maxBytes: this.limits.blobMaxBytes, heldBytes } : undefined;
+  }
+
+  /** Refuses, before reading a byte, a body whose declared size would take the blob past the limit. */
+  #refuseOversized(contentLength: number | undefined, heldBytes: number): void {
+    if (contentLength !== undefined && heldBytes + contentLength > this.#maxBytes()) {
+      throw blobTooLarge({ maxBytes: this.limits.blobMaxBytes, heldBytes });
     }
   }
 }
 
-/** The spec's 416 for a chunk that does not continue the upload, with the Range the client must continue from. */
-function outOfOrder(message: string, offset: number): RegistryError {
-  return new RegistryError('BLOB_UPLOAD_INVALID', message, { offset }, { range: `0-${Math.max(offset - 1, 0)}` }, 416);
+/**
+ * RANGE_INVALID (416) for a chunk that does not continue the upload, with the upload's state: the client is told the
+ * Range it must continue from, and where.
+ */
+function outOfOrder(message: string, live: { readonly repository: string; readonly offset: number }, id: string): RegistryError {
+  return new RegistryError('RANGE_INVALID', message, { offset: live.offset },
+    { upload: { repository: live.repository, id, heldBytes: live.offset } });
 }
 
 function uploadUnknown(repository: string, id: string): RegistryError {

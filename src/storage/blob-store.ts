@@ -16,7 +16,8 @@ export interface UploadEntry {
  * which blob is visible where is the metadata store's truth. Every implementation passes
  * test/suites/blob-store.suite.ts.
  *
- * Errors: a missing upload or blob throws `NotFoundError`; a failure of the medium throws `BackendError`.
+ * Errors: a missing upload or blob throws `NotFoundError`; a medium with no room left throws `StorageFullError`; any
+ * other failure of the medium throws `BackendError`.
  */
 export interface BlobStore {
   readonly name: string;

@@ -152,7 +152,7 @@ describe('kill -9 during a push', { timeout: 300_000 }, () => {
     await berth.stop();
   });
 
-  it('keeps every acknowledged image through repeated kills at random moments of a busy push loop', async () => {
+  it('keeps every acknowledged image through repeated kills at random moments of a busy push loop', async (t) => {
     let berth = await startBerthProcess();
     dataDirs.push(berth.dataDir);
     const acknowledged: PushedImage[] = [];
@@ -167,7 +167,10 @@ describe('kill -9 during a push', { timeout: 300_000 }, () => {
           }
         }
       });
-      await sleep(150 + Math.floor(Math.random() * 600));
+      // Random, so that runs kill at different moments; logged, so that a failing moment can be tried again.
+      const delay = 150 + Math.floor(Math.random() * 600);
+      t.diagnostic(`killing berth ${delay} ms into the pushes`);
+      await sleep(delay);
       await berth.kill();
       stop = true;
       await Promise.all(workers);

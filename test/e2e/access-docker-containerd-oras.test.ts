@@ -11,6 +11,7 @@ import { allManifestTypes } from '../support/clients/registry-api.js';
 import { makeTempDir, removeDir, run, runCommand, sha256Digest, type RunResult } from '../support/clients/run.js';
 import { skopeoPush } from '../support/clients/skopeo.js';
 import { orasPath, tool } from '../support/clients/tools.js';
+import { basic } from '../support/basic-auth.js';
 
 /*
  * Access control as the real clients meet it: one Berth process started with BERTH_ADMIN_PASSWORD (access control
@@ -40,7 +41,6 @@ function jwtClaims(token: string): JwtClaims {
   return JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as JwtClaims;
 }
 
-const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 /** Everything a failed command said, for matching its error message. */
 const said = (result: RunResult): string => `${result.stdout}\n${result.stderr}`;

@@ -171,6 +171,7 @@ describe('an OpenID Connect user signs in with a browser, creates a CLI secret t
     assert.equal(await page.locator('#error').isHidden(), true, `no error on the page: ${await page.locator('#error').textContent()}`);
     assert.equal(await page.locator('#create').isHidden(), true, 'the form is gone once the secret is shown');
 
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node; innerText is the text a person sees
     const result = await page.locator('#result').innerText();
     const host = berth!.hostPort;
     assert.ok(result.includes(`podman login --tls-verify=false --username alice ${host}`), result);

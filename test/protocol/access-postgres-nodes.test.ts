@@ -47,6 +47,32 @@ describe('access control on two nodes sharing PostgreSQL', { timeout: 120_000 },
     assert.equal((await a.berth.access.store.signingKeys()).length, 1);
   });
 
+  it('refuses on one node, by tag and by digest, the pull of an image quarantined through the other', async () => {
+    const admin = basic('admin', adminPassword);
+    const digest = await pushImage(b.url, 'team/held', 'v1', admin);
+    const pull = (node: InProcessBerth, reference: string) => fetch(`${node.url}/v2/team/held/manifests/${reference}`, {
+      headers: { authorization: admin, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    }).then((response) => response.status);
+    assert.equal(await pull(b, 'v1'), 200);
+    const quarantined = await fetch(`${a.url}/api/v1/quarantines`, {
+      method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'team/held', digest, reason: 'recalled on node a' }),
+    });
+    assert.equal(quarantined.status, 201);
+    await eventually('b to refuse the tag', async () => ((await pull(b, 'v1')) === 403 ? true : undefined));
+    assert.equal(await pull(b, digest), 403);
+    assert.equal(await pull(a, digest), 403);
+    const released = await fetch(`${b.url}/api/v1/quarantines?repository=team/held&digest=${digest}`, { method: 'DELETE', headers: { authorization: admin } });
+    assert.equal(released.status, 204);
+    await eventually('a to serve it again', async () => ((await pull(a, 'v1')) === 200 ? true : undefined));
+    // The outbox is shared: whichever node feeds the audit consumer records what both nodes did. (Pulls are
+    // gathered for up to 200 ms on the node that served them, so across nodes their place in the log may lag.)
+    await b.berth.access.audit.settle();
+    const audit = await a.berth.access.audit.query({ limit: 50, repository: 'team/held' });
+    assert.deepEqual(audit.filter((e) => e.outcome === 'ok').map((e) => e.action).sort(), ['pull', 'pull', 'push', 'quarantine', 'release']);
+    assert.equal(audit.filter((e) => e.action === 'pull' && e.outcome === 'denied').length, 3, 'the refused pulls too');
+  });
+
   it('applies a role taken away on one node to the next request on the other', async () => {
     const fixtures = new AccessFixtures(a.berth);
     await fixtures.user('dev', 'dev-password');

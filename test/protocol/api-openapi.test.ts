@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { AdminService } from '../../src/auth/admin/admin-service.js';
 import { registerApiRoutes } from '../../src/http/api/register-api-routes.js';
-import type { RegistryServices } from '../../src/http/v2-routes.js';
+import type { RegistryServices } from '../../src/http/registry-services.js';
 import { startApiBerth, type ApiBerth } from '../support/api-client.js';
 
 interface Document {

@@ -136,6 +136,40 @@ describe('blob size limit (limits.blobMaxBytes)', { timeout: 60_000 }, () => {
     assert.deepEqual(uploadFiles(registry.dataDir), []);
   });
 
+  it('names the configured limit and the bytes already held when a streamed chunk takes the upload past the limit', async () => {
+    // The limit is 1000: 600 bytes are in, and a chunk of undeclared length brings 500 more. What is "the limit" is
+    // 1000, not the 400 that were left.
+    const repository = uniqueRepo();
+    const bytes = randomBlob(1100);
+    const session = await startUpload(registry.url, repository);
+    const first = await patchChunk(session.location, bytes.subarray(0, 600), { range: '0-599' });
+    assert.equal(first.status, 202);
+    await first.arrayBuffer();
+
+    const body = await assertError(await patchStreamed(session.location, [bytes.subarray(600, 900), bytes.subarray(900)]), 413, 'SIZE_INVALID');
+    const [error] = body.errors;
+    assert.match(error!.message!, /limit of 1000 bytes/);
+    assert.match(error!.message!, /holds 600 bytes/);
+    assert.doesNotMatch(error!.message!, /limit of 400/);
+    assert.deepEqual(error!.detail, { limit: 1000, held: 600 });
+    await assertHolds(session.location, 600);
+    assert.equal((await fetch(session.location, { method: 'DELETE' })).status, 204);
+  });
+
+  it('names the configured limit and the bytes already held when a declared chunk would take the upload past the limit', async () => {
+    const repository = uniqueRepo();
+    const bytes = randomBlob(1100);
+    const session = await startUpload(registry.url, repository);
+    const first = await patchChunk(session.location, bytes.subarray(0, 600), { range: '0-599' });
+    assert.equal(first.status, 202);
+    await first.arrayBuffer();
+
+    const body = await assertError(await patchChunk(session.location, bytes.subarray(600), { range: '600-1099' }), 413, 'SIZE_INVALID');
+    assert.match(body.errors[0]!.message!, /limit of 1000 bytes: the upload holds 600 bytes/);
+    assert.deepEqual(body.errors[0]!.detail, { limit: 1000, held: 600 });
+    assert.equal((await fetch(session.location, { method: 'DELETE' })).status, 204);
+  });
+
   it('keeps serving after refusals', async () => {
     const repository = uniqueRepo();
     const bytes = randomBlob(999);

@@ -367,14 +367,15 @@ describe('blob uploads: sessions going wrong, and recovering', { timeout: 120_00
     assert.equal(resolveLocation(registry.url, status.header('location')), session.location);
 
     // It resends the chunk from there. While the registry is still tidying up after the dropped request it may
-    // refuse a concurrent write to the session with BLOB_UPLOAD_INVALID; the client retries.
+    // refuse a concurrent write to the session with 416 and the Range held before it; the client retries from there.
     const resent = await eventually('the resent chunk to be accepted', async () => {
       const response = await httpRequest(registry.url, {
         method: 'PATCH', path, body: secondChunk,
         headers: { 'content-range': '1000000-2999999', 'content-type': 'application/octet-stream' },
       });
       if (response.status === 202) return response;
-      await assertError(response, 400, 'BLOB_UPLOAD_INVALID', 'resent chunk');
+      assert.equal(response.header('range'), '0-999999', 'a refused chunk is told where the upload stands');
+      await assertError(response, 416, 'BLOB_UPLOAD_INVALID', 'resent chunk');
       return undefined;
     });
     assert.equal(resent.header('range'), '0-2999999');
@@ -531,7 +532,7 @@ describe('blob uploads: sessions going wrong, and recovering', { timeout: 120_00
     const put = await eventually('the retried PUT to be accepted', async () => {
       const response = await completeUpload(location, sha256(bytes), bytes.subarray(1024));
       if (response.status === 201) return response;
-      await assertError(response, 400, 'BLOB_UPLOAD_INVALID', 'retried PUT');
+      await assertError(response, 416, 'BLOB_UPLOAD_INVALID', 'retried PUT');
       return undefined;
     });
     await assertCreated(registry, put, repository, sha256(bytes), bytes);

@@ -279,7 +279,7 @@ describe('hostile input on the manifest endpoints', () => {
       const layers = Array.from({ length: 37_000 }, () => ({ mediaType: 'a/b', digest: randomDigest(), size: 1 }));
       const bytes = Buffer.from(JSON.stringify({ ...image.json, layers }));
       assert.ok(bytes.length < 4 * 1024 * 1024, `${bytes.length} bytes`);
-      await expectError(await putManifest(registry.url, repository, 'many-missing', bytes, mediaTypes.ociManifest), 404, 'MANIFEST_BLOB_UNKNOWN');
+      await expectError(await putManifest(registry.url, repository, 'many-missing', bytes, mediaTypes.ociManifest), 400, 'MANIFEST_BLOB_UNKNOWN');
       await assertStillServes();
     });
 
@@ -287,7 +287,7 @@ describe('hostile input on the manifest endpoints', () => {
       const manifests = Array.from({ length: 37_000 }, () => ({ mediaType: 'a/b', digest: randomDigest(), size: 1 }));
       const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: mediaTypes.ociIndex, manifests }));
       assert.ok(bytes.length < 4 * 1024 * 1024, `${bytes.length} bytes`);
-      await expectError(await putManifest(registry.url, repository, 'many-children', bytes, mediaTypes.ociIndex), 404, 'MANIFEST_BLOB_UNKNOWN');
+      await expectError(await putManifest(registry.url, repository, 'many-children', bytes, mediaTypes.ociIndex), 400, 'MANIFEST_BLOB_UNKNOWN');
       await assertStillServes();
     });
 

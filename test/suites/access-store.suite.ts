@@ -17,7 +17,6 @@ export function accessStoreTests(current: () => MetadataStore): void {
     await assert.rejects(access.createUser({ username: 'alice', source: 'local', admin: false, now }), { name: 'ConflictError' });
     assert.equal((await access.userByName('alice'))?.id, alice.id);
     assert.equal((await access.userById(alice.id))?.email, 'alice@example.org');
-    assert.equal(await access.userByName('ALICE'), undefined, 'names are exact');
     assert.deepEqual((await access.listUsers({ limit: 10 })).map((u) => u.username), ['alice', 'bob']);
     assert.deepEqual((await access.listUsers({ limit: 10, after: 'alice' })).map((u) => u.username), ['bob']);
     assert.deepEqual((await access.listUsers({ limit: 10, query: 'example' })).map((u) => u.username), ['alice']);
@@ -26,6 +25,21 @@ export function accessStoreTests(current: () => MetadataStore): void {
     assert.equal(bob.admin, true);
     assert.equal(bob.source, 'ldap');
     assert.equal(bob.passwordHash, undefined);
+  });
+
+  it('access: treats usernames that differ only in case as one user, keeping the name as stored', async () => {
+    const access = current().access();
+    const admin = await access.createUser({ username: 'Admin', source: 'local', passwordHash: 'h', admin: true, now });
+    await assert.rejects(access.createUser({ username: 'admin', source: 'local', admin: false, now }),
+      { name: 'ConflictError', message: /a user named "Admin" exists \(usernames are case-insensitive/ });
+    await assert.rejects(access.createUser({ username: 'ADMIN', source: 'ldap', admin: false, now }), { name: 'ConflictError' });
+    for (const typed of ['admin', 'ADMIN', 'aDmIn', 'Admin']) {
+      const found = await access.userByName(typed);
+      assert.equal(found?.id, admin.id, typed);
+      assert.equal(found?.username, 'Admin', 'the stored name is kept');
+    }
+    assert.equal(await access.userByName('admin_'), undefined, 'only case is folded, and "_" is no wildcard');
+    assert.deepEqual((await access.listUsers({ limit: 10 })).map((u) => u.username), ['Admin']);
   });
 
   it('access: updates and deletes a user with their memberships and tokens', async () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetadataStore, NewJob, NewManifest } from '../../src/metadata/metadata-store.js';
 import { accessStoreTests } from './access-store.suite.js';
+import { outboxStoreTests } from './outbox-store.suite.js';
+import { policyStoreTests } from './policy-store.suite.js';
 
 /** What a backend under test provides: a fresh, empty store per test, and its disposal. */
 export interface MetadataStoreHarness {
@@ -21,7 +23,7 @@ function manifest(overrides: Partial<NewManifest> = {}): NewManifest {
     subjectDigest: undefined,
     annotations: undefined,
     references: [{ digest: digest(1), kind: 'blob' }],
-    tag: 'v1',
+    tags: ['v1'],
     now: 1_000,
     ...overrides,
   };
@@ -101,14 +103,14 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
 
     it('stores the same manifest in two repositories once, visible in each', async () => {
       await store.putManifest(manifest());
-      await store.putManifest(manifest({ repository: 'team/copy', tag: 'latest' }));
+      await store.putManifest(manifest({ repository: 'team/copy', tags: ['latest'] }));
       assert.equal((await store.manifestByTag('team/copy', 'latest'))?.digest, digest(100));
       assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(100));
     });
 
     it('deletes a tag only, or a manifest with all its tags', async () => {
       await store.putManifest(manifest());
-      await store.putManifest(manifest({ tag: 'v2' }));
+      await store.putManifest(manifest({ tags: ['v2'] }));
       assert.equal(await store.deleteTag('team/app', 'v1'), digest(100), 'answers what the tag pointed to');
       assert.equal(await store.deleteTag('team/app', 'v1'), undefined);
       assert.equal(await store.manifestByTag('team/app', 'v1'), undefined);
@@ -121,9 +123,9 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     });
 
     it('lists referrers of a subject in one repository, filtered by artifact type', async () => {
-      await store.putManifest(manifest({ digest: digest(201), tag: undefined, subjectDigest: digest(100), artifactType: 'application/sbom', annotations: { a: 'b' } }));
-      await store.putManifest(manifest({ digest: digest(202), tag: undefined, subjectDigest: digest(100), artifactType: 'application/sig' }));
-      await store.putManifest(manifest({ repository: 'elsewhere', digest: digest(203), tag: undefined, subjectDigest: digest(100) }));
+      await store.putManifest(manifest({ digest: digest(201), tags: [], subjectDigest: digest(100), artifactType: 'application/sbom', annotations: { a: 'b' } }));
+      await store.putManifest(manifest({ digest: digest(202), tags: [], subjectDigest: digest(100), artifactType: 'application/sig' }));
+      await store.putManifest(manifest({ repository: 'elsewhere', digest: digest(203), tags: [], subjectDigest: digest(100) }));
       const all = await store.referrers('team/app', digest(100));
       assert.deepEqual(all.map((r) => r.digest), [digest(201), digest(202)]);
       assert.deepEqual(all[0]!.annotations, { a: 'b' });
@@ -134,7 +136,7 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     });
 
     it('pages tags and repositories in lexical order after a key', async () => {
-      for (const tag of ['b', 'a', 'c', 'B', '1']) await store.putManifest(manifest({ tag }));
+      for (const tag of ['b', 'a', 'c', 'B', '1']) await store.putManifest(manifest({ tags: [tag] }));
       assert.deepEqual(await store.listTags('team/app', undefined, 10), ['1', 'B', 'a', 'b', 'c']);
       assert.deepEqual(await store.listTags('team/app', 'B', 2), ['a', 'b']);
       assert.deepEqual(await store.listTags('team/app', 'c', 2), []);
@@ -219,5 +221,7 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     });
 
     accessStoreTests(() => store);
+    outboxStoreTests(() => store);
+    policyStoreTests(() => store);
   });
 }

@@ -4,9 +4,7 @@ import { hashPassword } from '../../src/auth/passwords.js';
 import { hashSecret } from '../../src/auth/secrets.js';
 import type { ProjectRole, RobotPermission } from '../../src/metadata/access-store.js';
 
-/** An Authorization header for HTTP Basic. */
-export const basic = (username: string, password: string): string =>
-  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+export { basic } from './basic-auth.js';
 
 const sha = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 

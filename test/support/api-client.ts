@@ -17,9 +17,9 @@ export type Credentials =
   | { readonly cookie: string; readonly csrf?: string | undefined }
   | undefined;
 
-export function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
+import { basic } from './basic-auth.js';
+
+export { basic };
 
 export class ApiClient {
   constructor(readonly baseUrl: string, readonly credentials: Credentials) {}

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { pino } from 'pino';
+import { auditRetention, purgeAudit } from '../../src/features/audit-retention/audit-retention.js';
 import { openSqliteMetadataStore } from '../../src/metadata/open-sqlite.js';
-import { AuditRetention, auditPurgeKind } from '../../src/registry/audit-retention.js';
 
 const day = 24 * 60 * 60 * 1000;
 
-it('deletes audit events past their retention, a slice at a time, and queues the next day\'s purge', async () => {
+it('deletes audit events past their retention, a slice at a time, as a daily job', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-audit-retention-'));
   const store = await openSqliteMetadataStore(join(dir, 'berth.db'));
   try {
@@ -21,14 +21,13 @@ it('deletes audit events past their retention, a slice at a time, and queues the
       event(now, 'new'),
     ]);
     const progress: number[] = [];
-    const retention = new AuditRetention(store, 30, pino({ level: 'silent' }), day, 10);
-    assert.equal(await retention.purge(now, (done) => { progress.push(done); }), 25);
+    assert.equal(await purgeAudit(store.access(), 30, now, 10, (done) => { progress.push(done); }), 25);
     assert.deepEqual(progress, [10, 20]);
     assert.deepEqual((await store.access().queryAudit({ limit: 10 })).map((e) => e.actor), ['new', 'recent']);
-    await retention.start();
-    const job = await store.claimJob([auditPurgeKind], 'test', 1000, now + 2 * day);
-    assert.equal(job?.kind, auditPurgeKind);
-    assert.equal(await new AuditRetention(store, 0, pino({ level: 'silent' })).purge(now + 400 * day), 0, '0 keeps everything');
+    const feature = auditRetention(store.access(), { keepDays: 30, log: pino({ level: 'silent' }) });
+    assert.deepEqual(feature.jobs?.map((job) => [job.kind, job.everyMs]), [['audit.purge', day]]);
+    assert.equal(await purgeAudit(store.access(), 0, now + 400 * day, 10), 0, '0 keeps everything');
+    assert.deepEqual(auditRetention(store.access(), { keepDays: 0, log: pino({ level: 'silent' }) }).jobs, undefined, 'and queues nothing');
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

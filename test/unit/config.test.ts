@@ -80,6 +80,28 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: { BERTH_S3_BUCKET: 'Not_A_Bucket' } }), /storage\.s3\.bucket: expected a bucket name/);
   });
 
+  it('keeps an environment value that looks like a number as text where the setting is text', () => {
+    const config = loadConfig({ env: { BERTH_ADMIN_PASSWORD: '12345678', BERTH_S3_BUCKET: 'registry', BERTH_S3_PREFIX: '2024' } });
+    assert.equal(config.auth.adminPassword, '12345678');
+    assert.equal(config.storage.s3.prefix, '2024');
+    assert.equal(loadConfig({ env: { BERTH_ADMIN_PASSWORD: 'true-false' } }).auth.adminPassword, 'true-false');
+  });
+
+  it('converts environment values to numbers and booleans where the setting expects them', () => {
+    const config = loadConfig({ env: { BERTH_TOKEN_TTL_SECONDS: '600', BERTH_AUDIT_KEEP_DAYS: '0', BERTH_S3_CREATE_BUCKET: 'true', BERTH_DELETE_ENABLED: 'false' } });
+    assert.equal(config.auth.tokenTtlSeconds, 600);
+    assert.equal(config.audit.keepDays, 0);
+    assert.equal(config.storage.s3.createBucket, true);
+    assert.equal(config.delete.enabled, false);
+    assert.throws(() => loadConfig({ env: { BERTH_TOKEN_TTL_SECONDS: 'soon' } }), /auth\.tokenTtlSeconds: Expected number, received string \(also settable as BERTH_TOKEN_TTL_SECONDS\)/);
+  });
+
+  it('takes BERTH_TRUST_PROXY as true or as a list of addresses', () => {
+    assert.equal(loadConfig({ env: { BERTH_TRUST_PROXY: 'true' } }).trustProxy, true);
+    assert.equal(loadConfig({ env: { BERTH_TRUST_PROXY: 'false' } }).trustProxy, false);
+    assert.equal(loadConfig({ env: { BERTH_TRUST_PROXY: '10.0.0.1,192.168.0.0/16' } }).trustProxy, '10.0.0.1,192.168.0.0/16');
+  });
+
   it('reports an unreadable or malformed file', () => {
     assert.throws(() => loadConfig({ file: '/no/such/berth.yaml' }), /cannot read config file/);
     const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));

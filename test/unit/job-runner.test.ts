@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import type { Job } from '../../src/metadata/metadata-store.js';
 import { openSqliteMetadataStore } from '../../src/metadata/open-sqlite.js';
 import type { SqliteMetadataStore } from '../../src/metadata/sqlite-metadata-store.js';
-import { JobRunner, type JobHandler } from '../../src/registry/job-runner.js';
+import { JobRunner, type JobHandler } from '../../src/jobs/job-runner.js';
 import { eventually } from '../support/registry-client.js';
 
 const log = pino({ level: 'silent' });
@@ -31,8 +31,8 @@ describe('job runner', { timeout: 60_000 }, () => {
   it('runs every queued job exactly once across three runners', async () => {
     const ran: number[] = [];
     const handler: JobHandler = async (job) => { ran.push((job.payload as { n: number }).n); };
-    const runners = [1, 2, 3].map(() => new JobRunner(store, { 'test.once': handler }, log, { pollMs: 20 }));
-    for (const runner of runners) runner.start();
+    const runners = [1, 2, 3].map(() => new JobRunner(store, [{ kind: 'test.once', run: handler }], log, { pollMs: 20 }));
+    for (const runner of runners) await runner.start();
     try {
       for (let n = 0; n < 12; n++) await runners[n % 3]!.enqueue({ kind: 'test.once', payload: { n }, runAfter: 0, maxAttempts: 1 });
       await eventually('every job to run', () => (ran.length >= 12 ? true : undefined));
@@ -47,8 +47,8 @@ describe('job runner', { timeout: 60_000 }, () => {
     // A node claims it with a short lease and dies: it never renews nor finishes.
     assert.equal((await store.claimJob(['test.takeover'], 'dead-node', 200, Date.now()))?.id, id);
     let seen: Job | undefined;
-    const runner = new JobRunner(store, { 'test.takeover': async (job) => { seen = job; } }, log, { pollMs: 20 });
-    runner.start();
+    const runner = new JobRunner(store, [{ kind: 'test.takeover', run: async (job) => { seen = job; } }], log, { pollMs: 20 });
+    await runner.start();
     try {
       await eventually('the job to be taken over and done', async () => ((await store.job(id))?.status === 'done' ? true : undefined));
       assert.equal(seen?.attempts, 2, 'the second run of the job');
@@ -59,14 +59,15 @@ describe('job runner', { timeout: 60_000 }, () => {
 
   it('retries a failing job and records its progress and last error', async () => {
     let runs = 0;
-    const runner = new JobRunner(store, {
-      'test.flaky': async (_job, context) => {
+    const runner = new JobRunner(store, [{
+      kind: 'test.flaky',
+      run: async (_job, context) => {
         runs++;
         await context.progress({ done: runs, total: 2, note: 'working' });
         if (runs === 1) throw new Error('first run fails');
       },
-    }, log, { pollMs: 20 });
-    runner.start();
+    }], log, { pollMs: 20 });
+    await runner.start();
     try {
       // The retry comes 2 s after the failure (the backoff's first step); the bound only stops a broken build.
       const id = await runner.enqueue({ kind: 'test.flaky', payload: {}, runAfter: 0, maxAttempts: 3 });
@@ -79,5 +80,43 @@ describe('job runner', { timeout: 60_000 }, () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  it('queues a periodic kind once per interval however many runners start, and again after each run', async () => {
+    let runs = 0;
+    const every = 300;
+    const definition = { kind: 'test.periodic', everyMs: every, run: async () => { runs++; } };
+    const runners = [1, 2].map(() => new JobRunner(store, [definition], log, { pollMs: 20 }));
+    const started = Date.now();
+    for (const runner of runners) await runner.start();
+    try {
+      await eventually('two intervals to pass', () => (runs >= 2 ? true : undefined), { attempts: 200, intervalMs: 20 });
+      const slot = Math.floor(Date.now() / every) + 1;
+      const next = await store.enqueueJob({ kind: 'test.periodic', payload: {}, uniqueKey: `test.periodic:${slot}`, runAfter: 0, maxAttempts: 1, now: Date.now() });
+      const queued = await store.job(next);
+      assert.ok(queued, 'the next interval is queued under its key');
+    } finally {
+      await Promise.all(runners.map((runner) => runner.stop()));
+    }
+    const intervals = Math.ceil((Date.now() - started) / every) + 1;
+    assert.ok(runs <= intervals, `one run per interval, not one per runner (${runs} runs in ${intervals} intervals)`);
+  });
+
+  it('waits as a kind asks between attempts, and refuses two kinds of one name', async () => {
+    let runs = 0;
+    const runner = new JobRunner(store, [{
+      kind: 'test.quick-retry', maxAttempts: 4, backoffMs: () => 10,
+      run: async () => { if (++runs < 3) throw new Error('not yet'); },
+    }], log, { pollMs: 60_000 });
+    await runner.start();
+    try {
+      const id = await runner.enqueue({ kind: 'test.quick-retry', payload: {}, runAfter: 0, maxAttempts: 4 });
+      // The poll is a minute: only the runner waking itself for the retry gets this done.
+      await eventually('the third attempt to succeed', async () => ((await store.job(id))?.status === 'done' ? true : undefined));
+      assert.equal((await store.job(id))?.attempts, 3);
+    } finally {
+      await runner.stop();
+    }
+    assert.throws(() => new JobRunner(store, [{ kind: 'x', run: async () => {} }, { kind: 'x', run: async () => {} }], log), /two features declare the job kind x/);
   });
 });

@@ -27,9 +27,10 @@ describe('OpenID Connect sign-in identity', () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-oidc-sign-in-'));
     store = await openSqliteMetadataStore(join(dir, 'berth.db'));
     const log = pino({ level: 'silent' });
+    audit = new AuditLog(store.access(), log);
     service = new OidcLoginService({
-      client: {} as OidcClient, store: store.access(), tokens: await TokenService.open(store.access(), { issuer: 'berth', service: 'berth', ttlSeconds: 300 }),
-      audit: (audit = new AuditLog(store.access(), log)), adminGroup: 'admins', providerName: 'Test', log,
+      client: {} as OidcClient, store: store.access(), tokens: TokenService.open(store.access(), { issuer: 'berth', service: 'berth', ttlSeconds: 300 }),
+      audit, adminGroup: 'admins', providerName: 'Test', log,
     });
   });
   after(async () => {

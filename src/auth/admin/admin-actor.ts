@@ -16,7 +16,10 @@ export type AdminAction =
   | 'member.set' | 'member.remove'
   | 'robot.create' | 'robot.update' | 'robot.revoke' | 'robot.rotate' | 'robot.delete'
   | 'group.create' | 'group.delete' | 'group.member.add' | 'group.member.remove'
-  | 'cli-secret.create' | 'cli-secret.revoke';
+  | 'cli-secret.create' | 'cli-secret.revoke'
+  | 'immutable.add' | 'immutable.remove'
+  | 'quarantine' | 'release'
+  | 'webhook.create' | 'webhook.update' | 'webhook.delete' | 'webhook.replay';
 
 export function isSystemAdmin(actor: AdminActor): boolean {
   return actor.principal.kind === 'user' && actor.principal.admin;

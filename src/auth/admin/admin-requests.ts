@@ -186,7 +186,6 @@ export type CreateRobotRequest = z.infer<typeof createRobotRequest>;
 export type UpdateRobotRequest = z.infer<typeof updateRobotRequest>;
 export type CreateGroupRequest = z.infer<typeof createGroupRequest>;
 export type CreateCliSecretRequest = z.infer<typeof createCliSecretRequest>;
-export type AuditQuery = z.infer<typeof auditQuery>;
 export type AuditExportQuery = z.infer<typeof auditExportQuery>;
 
 /**

@@ -1,4 +1,5 @@
 import type { AccessStore, Group, Robot, User, UserChange } from '../../metadata/access-store.js';
+import { sameUsername } from '../../metadata/username-key.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import {
   actorName, conflict, isSystemAdmin, notFound, storeWrite, type AdminActor, type AdminAudit,
@@ -141,5 +142,5 @@ export class UserAdmin {
 }
 
 function isSelf(actor: AdminActor, username: string): boolean {
-  return actor.principal.kind === 'user' && actor.principal.username === username;
+  return actor.principal.kind === 'user' && sameUsername(actor.principal.username, username);
 }

@@ -6,10 +6,10 @@ import type { AdminActor } from '../../auth/admin/admin-actor.js';
 import type { AdminService } from '../../auth/admin/admin-service.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import { csrfCookie, readCookie, sessionCookie } from '../cookies.js';
+import { requireJsonOrNoBody } from './api-request.js';
 
 export const csrfHeader = 'x-berth-csrf';
 
-const challenge = { 'www-authenticate': 'Basic realm="berth"' };
 const safeMethods = new Set(['GET', 'HEAD']);
 
 /** What every API route handler needs: the rules, and who is asking. */
@@ -36,6 +36,9 @@ export async function apiActor(access: AccessControl, admin: AdminService, reque
   if (unsafe && request.headers['sec-fetch-site'] === 'cross-site') {
     throw new RegistryError('DENIED', 'the administration API does not accept changes requested by another site');
   }
+  // Browsers that do not send Sec-Fetch-Site still ask before sending JSON to another site; they do not for the
+  // other body types, which are therefore refused on every change, bodyless routes included.
+  if (unsafe) requireJsonOrNoBody(request);
   const address = request.ip;
   const authorization = request.headers.authorization;
   if (authorization !== undefined && authorization !== '') {
@@ -80,6 +83,11 @@ function checkCsrf(request: FastifyRequest, cookie: string | undefined): void {
   }
 }
 
+/**
+ * No `WWW-Authenticate: Basic` challenge: a browser answers one with a password prompt and then sends what was typed
+ * with later requests here, other sites' forms included. Berth's CLI and scripts send
+ * credentials without being asked, and the message says how.
+ */
 function unauthorized(message = 'authentication required: send Basic credentials (username and password, a CLI secret, or robot$<name> and its secret) or sign in'): RegistryError {
-  return new RegistryError('UNAUTHORIZED', message, undefined, challenge);
+  return new RegistryError('UNAUTHORIZED', message);
 }

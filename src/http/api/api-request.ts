@@ -7,10 +7,33 @@ import { readLimitedBody } from '../request-body.js';
 
 const maxBodyBytes = 1024 * 1024;
 
+/** `application/json`, or a `+json` type, with or without parameters such as `; charset=utf-8`. */
+const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Refuses with 415 a body that is not declared JSON, or that declares no type at all. Browsers let any web page send
+ * text/plain, form and multipart bodies (and untyped ones) to another site without asking it first, with whatever
+ * credentials they hold for it; a JSON body they send cross-site only after a CORS preflight, which this API never
+ * grants. A request without a body needs no type.
+ */
+export function requireJsonOrNoBody(request: FastifyRequest): void {
+  const contentType = request.headers['content-type'];
+  if (contentType !== undefined) {
+    if (jsonMediaType.test(contentType)) return;
+    throw new RegistryError('UNSUPPORTED_MEDIA_TYPE',
+      `the administration API reads JSON only, not ${contentType.split(';')[0]!.trim().slice(0, 100) || 'an empty Content-Type'}: send the body with Content-Type: application/json`);
+  }
+  const length = request.headers['content-length'];
+  if ((length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined) {
+    throw new RegistryError('UNSUPPORTED_MEDIA_TYPE', 'the request has a body without a Content-Type: send it as JSON with Content-Type: application/json');
+  }
+}
+
 /** The request's JSON body, checked against the schema (INVALID_REQUEST naming the field and what to send). */
 export async function jsonBody<T>(request: FastifyRequest, schema: ZodType<T, ZodTypeDef, unknown>): Promise<T> {
+  requireJsonOrNoBody(request);
   const body = await readLimitedBody(request, maxBodyBytes,
-    () => new RegistryError('INVALID_REQUEST', `the request body may have at most ${maxBodyBytes} bytes`, { limit: maxBodyBytes }, {}, 413));
+    () => RegistryError.tooLarge(`the request body may have at most ${maxBodyBytes} bytes`, maxBodyBytes));
   const text = body.toString('utf8');
   let value: unknown;
   if (text.trim() === '') {

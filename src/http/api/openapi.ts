@@ -1,21 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { defaultPageSize, maxPageSize } from '../../auth/admin/admin-requests.js';
+import {nullable, object, operation, parameter, pathParameter, ref, responses, time, type Schema,
+} from './openapi-kit.js';
+import { policyPaths, policySchemas } from './openapi-policies.js';
+import { webhookPaths, webhookSchemas } from './openapi-webhooks.js';
 import { projectRoles } from '../../auth/roles.js';
 
 /**
  * The OpenAPI 3.1 description of /api/v1, written by hand beside the routes it describes. A test walks every route
  * registered under /api/v1 and checks it is here, so the two cannot drift apart silently.
  */
-
-type Schema = Record<string, unknown>;
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: Schema) => ({ 'application/json': { schema } });
-const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
-const time = (description: string): Schema => ({ type: ['string', 'null'], format: 'date-time', description });
-const object = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema => ({
-  type: 'object', properties, required, additionalProperties: false,
-});
 
 const usernameSchema: Schema = {
   type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$',
@@ -186,30 +179,6 @@ for (const [item, name] of [['User', 'UserPage'], ['Project', 'ProjectPage'], ['
   });
 }
 
-const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
-
-const responses = {
-  BadRequest: errorResponse('INVALID_REQUEST: a field or parameter is missing or malformed; the message names it and what to send.'),
-  Unauthorized: {
-    ...errorResponse('UNAUTHORIZED: no credentials, or wrong ones.'),
-    headers: { 'WWW-Authenticate': { schema: { type: 'string', const: 'Basic realm="berth"' } } },
-  },
-  Forbidden: errorResponse('DENIED: the caller may not do this (the message names the role or capability needed); access control is off; or a session change lacks the x-berth-csrf header.'),
-  NotFound: errorResponse('NOT_FOUND: no such thing, or a private project the caller may not see.'),
-  Conflict: errorResponse('CONFLICT: the name is taken, or the change conflicts with the current state (the message says why).'),
-  TooManyRequests: errorResponse('TOOMANYREQUESTS: too many failed logins for the account or address; retry after Retry-After seconds.'),
-};
-
-const errorRefs: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 429: 'TooManyRequests' };
-
-const parameter = (name: string, where: 'path' | 'query', schema: Schema, description: string) => ({
-  name, in: where, required: where === 'path', schema, description,
-});
-
-const pageParameters = [
-  parameter('n', 'query', { type: 'integer', minimum: 1, default: defaultPageSize }, `Page size; larger values are cut to ${maxPageSize}.`),
-  parameter('last', 'query', { type: 'string' }, 'The `next` of the previous page: the page starts after it.'),
-];
 const searchParameter = parameter('q', 'query', { type: 'string' }, 'Keep only those whose name (users: or e-mail) contains this.');
 const auditFilters = [
   parameter('actor', 'query', { type: 'string' }, 'Who acted (username or robot$name).'),
@@ -220,46 +189,10 @@ const auditFilters = [
   parameter('since', 'query', { type: 'string' }, 'From this instant (inclusive): ISO 8601, or milliseconds since the epoch.'),
   parameter('until', 'query', { type: 'string' }, 'Before this instant (exclusive): ISO 8601, or milliseconds since the epoch.'),
 ];
-const pathParameter = (name: string, description: string) => parameter(name, 'path', { type: 'string' }, description);
 const username = pathParameter('username', 'The username.');
 const projectName = pathParameter('name', 'The project name.');
 const robotName = pathParameter('name', 'The robot account\'s full name, robot$<name> (the prefix may be left out).');
 const groupName = pathParameter('name', 'The group name.');
-
-interface OperationSpec {
-  readonly summary: string;
-  readonly description?: string;
-  readonly tag: string;
-  readonly parameters?: readonly unknown[];
-  readonly body?: string;
-  readonly status?: number;
-  /** The response schema's name; none for 204. */
-  readonly response?: string;
-  readonly errors?: readonly number[];
-  readonly paged?: boolean;
-  readonly public?: boolean;
-}
-
-function operation(id: string, spec: OperationSpec): Schema {
-  const status = spec.status ?? (spec.response === undefined ? 204 : 200);
-  const ok: Schema = { description: spec.response === undefined ? 'Done.' : 'Success.' };
-  if (spec.response !== undefined) ok.content = json(ref(spec.response));
-  if (spec.paged) ok.headers = { Link: { schema: { type: 'string' }, description: 'rel="next": the URL of the next page, when there is one.' } };
-  const errors = new Set([...(spec.body ? [400] : []), ...(spec.public ? [] : [401, 403, 429]), ...(spec.errors ?? [])]);
-  return {
-    operationId: id,
-    summary: spec.summary,
-    ...(spec.description && { description: spec.description }),
-    tags: [spec.tag],
-    ...(spec.public && { security: [] }),
-    parameters: [...(spec.parameters ?? []), ...(spec.paged ? pageParameters : [])],
-    ...(spec.body && { requestBody: { required: true, content: json(ref(spec.body)) } }),
-    responses: {
-      [String(status)]: ok,
-      ...Object.fromEntries([...errors].sort().map((code) => [String(code), { $ref: `#/components/responses/${errorRefs[code]}` }])),
-    },
-  };
-}
 
 const paths: Record<string, Record<string, Schema>> = {
   '/api/v1/openapi.json': {
@@ -406,15 +339,15 @@ export const openApiDocument = {
   },
   servers: [{ url: '/' }],
   security: [{ basic: [] }, { session: [], csrf: [] }],
-  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'meta'].map((name) => ({ name })),
-  paths,
+  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'immutable-tags', 'quarantine', 'webhooks', 'meta'].map((name) => ({ name })),
+  paths: { ...paths, ...policyPaths, ...webhookPaths },
   components: {
     securitySchemes: {
       basic: { type: 'http', scheme: 'basic', description: 'A user\'s username and password (or a CLI secret as the password), or robot$<name> and its secret.' },
       session: { type: 'apiKey', in: 'cookie', name: 'berth_session', description: 'The browser session of a signed-in user.' },
       csrf: { type: 'apiKey', in: 'header', name: 'x-berth-csrf', description: 'With a session, required on every request but GET and HEAD: the value of the berth_csrf cookie.' },
     },
-    schemas,
+    schemas: { ...schemas, ...policySchemas, ...webhookSchemas },
     responses,
   },
 } as const;

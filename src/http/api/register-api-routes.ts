@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { RegistryError } from '../../errors/registry-error.js';
-import type { RegistryServices } from '../v2-routes.js';
+import type { RegistryServices } from '../registry-services.js';
 import { apiActor, type ApiContext } from './api-auth.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerGroupRoutes } from './groups-routes.js';
 import { registerMeRoutes } from './me-routes.js';
 import { registerOpenApiRoute } from './openapi.js';
+import { registerPolicyRoutes } from './policy-routes.js';
 import { registerProjectRoutes } from './projects-routes.js';
 import { registerRobotRoutes } from './robots-routes.js';
 import { registerUserRoutes } from './users-routes.js';
+import { registerWebhookRoutes } from './webhooks-routes.js';
 
 /**
  * The administration API under /api/v1: JSON over HTTP, described by /api/v1/openapi.json. Each route
@@ -25,6 +27,8 @@ export function registerApiRoutes(app: FastifyInstance, services: RegistryServic
   registerRobotRoutes(app, api);
   registerGroupRoutes(app, api);
   registerAuditRoutes(app, api);
+  registerPolicyRoutes(app, api, services);
+  registerWebhookRoutes(app, api, () => services.webhooks);
 
   // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
   app.all('/api/v1/*', async (request) => {

@@ -1,24 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../../registry/request-context.js';
 import type { UploadService } from '../../registry/upload-service.js';
 import { bodyStream, contentLength, queryParam } from '../request-body.js';
-
-const uploadLocation = (name: string, id: string): string => `/v2/${name}/blobs/uploads/${id}`;
+import { uploadLocation, withUploadProgress } from '../upload-progress.js';
 
 /** POST /v2/<name>/blobs/uploads/: a mount (201), a monolithic upload with ?digest= (201), or a new session (202). */
-export async function postUpload(uploads: UploadService, name: string, request: FastifyRequest, reply: FastifyReply,
-  mayRead: (repository: string) => Promise<boolean>): Promise<void> {
+export async function postUpload(uploads: UploadService, context: RequestContext, name: string,
+  request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const mount = queryParam(request, 'mount');
   if (mount !== undefined) {
-    // Only from a repository the caller may pull: otherwise a mount would reveal (and copy) a private blob.
-    const mounted = await uploads.mount(name, mount, queryParam(request, 'from'), mayRead);
+    const mounted = await uploads.mount(context, name, mount, queryParam(request, 'from'));
     if (mounted) return created(reply, name, mount);
   }
   const digest = queryParam(request, 'digest');
   if (digest !== undefined && mount === undefined) {
-    const stored = await uploads.uploadWhole(name, digest, chunkOf(request));
+    const stored = await uploads.uploadWhole(context, name, digest, chunkOf(request));
     return created(reply, name, stored);
   }
-  const id = await uploads.start(name);
+  const id = await uploads.start(context, name);
   reply.code(202)
     .header('location', uploadLocation(name, id))
     .header('docker-upload-uuid', id)
@@ -35,9 +34,9 @@ export async function patchUpload(uploads: UploadService, name: string, id: stri
 }
 
 /** PUT /v2/<name>/blobs/uploads/<id>?digest=: the last chunk, if any, and completion (201). */
-export async function putUpload(uploads: UploadService, name: string, id: string,
+export async function putUpload(uploads: UploadService, context: RequestContext, name: string, id: string,
   request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const digest = await uploads.complete(name, id, queryParam(request, 'digest') ?? '', chunkOf(request));
+  const digest = await uploads.complete(context, name, id, queryParam(request, 'digest') ?? '', chunkOf(request));
   created(reply, name, digest);
 }
 
@@ -62,11 +61,7 @@ function chunkOf(request: FastifyRequest) {
 }
 
 function progress(reply: FastifyReply, name: string, id: string, size: number): FastifyReply {
-  return reply
-    .header('location', uploadLocation(name, id))
-    .header('docker-upload-uuid', id)
-    .header('range', `0-${Math.max(size - 1, 0)}`)
-    .header('content-length', 0);
+  return withUploadProgress(reply, name, id, size).header('content-length', 0);
 }
 
 function created(reply: FastifyReply, name: string, digest: string): void {

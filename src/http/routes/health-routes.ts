@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { HealthService } from '../../registry/health-service.js';
+import type { HealthService } from '../../ops/health-service.js';
 
 /**
  * GET/HEAD /healthz (liveness: the process answers) and /readyz (readiness: 200 when the database and the blob store

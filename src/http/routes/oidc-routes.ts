@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IdentityProviderUnavailableError, OidcLoginError } from '../../auth/oidc-errors.js';
 import { OidcSignInRefusedError, type OidcLoginService } from '../../auth/oidc-login-service.js';
+import { RegistryError } from '../../errors/registry-error.js';
+import { translateForeignError } from '../foreign-errors.js';
 import { csrfCookie, expiredCookie, readCookie, serializeCookie, sessionCookie, type CookieAttributes } from '../cookies.js';
-import type { RegistryServices } from '../v2-routes.js';
+import type { RegistryServices } from '../registry-services.js';
 import { donePath, escapeHtml, sendPage, signedInPage, signedOutPage } from './oidc-pages.js';
 
 /** The sealed state of a sign-in in progress, sent back only to the OIDC routes. */
@@ -74,10 +76,9 @@ export function registerOidcRoutes(app: FastifyInstance, services: Pick<Registry
       : signedInPage(user, new URL(origin).host, new URL(origin).protocol === 'http:'));
   });
 
-  // Open to every session, however it was made (OIDC here, or a password through the API). Nothing is undone on
-  // the server: sessions are signed and end with their lifetime; the browser forgets them here.
+  // Open to every session, however it was made (OIDC here, or a password through the API). The session ends on the
+  // server too (its id is recorded as revoked), so a copy of the cookie, a leaked one, stops working with the browser's.
   app.post('/auth/logout', async (request, reply) => {
-    // Ended on the server too: a copy of the cookie (a leaked one) stops working with the browser's.
     const session = readCookie(request.headers.cookie, sessionCookie);
     if (session !== undefined && session !== '') await access.tokens.revokeSession(session);
     const base = cookieBase(request, externalUrl, '/');
@@ -122,34 +123,33 @@ function cookieBase(request: FastifyRequest, externalUrl: string | undefined, pa
 
 function notConfigured(request: FastifyRequest, reply: FastifyReply): void {
   const message = 'OpenID Connect sign-in is not configured on this registry: an administrator must set auth.oidc in its configuration.';
-  answer(request, reply, 404, 'oidc_not_configured', 'Sign-in unavailable', message, false);
+  answer(request, reply, new RegistryError('NOT_FOUND', message, { reason: 'oidc_not_configured' }), 'Sign-in unavailable', false);
 }
 
 /** The failures a sign-in can end in, answered with their message; anything else goes to the error handler. */
 function answerFailure(request: FastifyRequest, reply: FastifyReply, error: unknown, oidc: OidcLoginService): void {
   if (error instanceof OidcLoginError) {
-    answer(request, reply, 400, error.reason, `Sign-in with ${oidc.providerName} failed`, error.message, true);
+    answer(request, reply, error, `Sign-in with ${oidc.providerName} failed`, true);
   } else if (error instanceof OidcSignInRefusedError) {
-    answer(request, reply, 403, error.reason, 'Sign-in refused', error.message, false);
+    answer(request, reply, error, 'Sign-in refused', false);
   } else if (error instanceof IdentityProviderUnavailableError) {
-    answer(request, reply, 503, 'provider_unavailable', `${oidc.providerName} is unavailable`, error.message, true);
+    answer(request, reply, error, `${oidc.providerName} is unavailable`, true);
   } else {
     throw error;
   }
 }
 
 /**
- * A browser gets a page (it navigated here), anything else Berth's usual error body, with the precise reason in
- * `detail.reason`: `{"errors":[{"code":"UNAUTHORIZED","message":…,"detail":{"reason":"state_mismatch"}}]}`.
+ * A browser gets a page (it navigated here); anything else gets Berth's usual error body from the error handler,
+ * which maps sign-in errors to their codes (foreign-errors.ts), with the precise reason in `detail.reason`:
+ * `{"errors":[{"code":"SIGN_IN_FAILED","message":…,"detail":{"reason":"state_mismatch"}}]}`.
  */
-function answer(request: FastifyRequest, reply: FastifyReply, status: number, code: string, title: string, message: string,
-  offerRetry: boolean): void {
+function answer(request: FastifyRequest, reply: FastifyReply, error: Error, title: string, offerRetry: boolean): void {
   reply.header('cache-control', 'no-store');
-  if (!(request.headers.accept ?? '').includes('text/html')) {
-    const catalogCode = status === 403 ? 'DENIED' : status === 404 ? 'NOT_FOUND' : status === 503 ? 'UNAVAILABLE' : 'UNAUTHORIZED';
-    reply.code(status).type('application/json').send(JSON.stringify({ errors: [{ code: catalogCode, message, detail: { reason: code } }] }));
-    return;
-  }
+  if (!(request.headers.accept ?? '').includes('text/html')) throw error;
+  const message = error.message;
+  // The page's status is the one the error body would have had.
+  const status = error instanceof RegistryError ? error.status : translateForeignError(error)?.error.status ?? 500;
   sendPage(reply, status, {
     title,
     body: `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>\n`

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl } from '../../auth/access-control.js';
-import { BadAuthorizationError, decodeBasic } from '../../auth/access-control.js';
+import { decodeBasic } from '../../auth/access-control.js';
 import { anonymous, type Principal } from '../../auth/principal.js';
-import { parseScopes, ScopeError } from '../../auth/scope.js';
+import { parseScopes } from '../../auth/scope.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import { readLimitedBody } from '../request-body.js';
 
@@ -14,23 +14,26 @@ const maxFormBytes = 64 * 1024;
  * - POST with an OAuth2 form, `grant_type=password` (containerd and others that prefer it).
  * Anonymous requests get an anonymous token, which grants pulls from public projects only. Each scope is granted
  * the subset of its actions the principal may take; a scope granted nothing stays in the token with no actions,
- * which tells the registry the principal asked and was refused (403), not that it must ask (401).
+ * which tells the registry the principal asked and was refused (403), not that it must ask (401). A 401 here asks
+ * for Basic credentials (challenges.ts); bad credentials and bad scopes are answered by the error handler.
  */
 export function registerTokenRoutes(app: FastifyInstance, access: AccessControl): void {
-  app.get('/auth/token', async (request, reply) => {
+  app.get('/auth/token', { config: { challenge: 'basic' } }, async (request, reply) => {
     const query = request.query as Record<string, string | string[] | undefined>;
     checkService(access, first(query.service));
-    const scopes = scopesOf(all(query.scope), request);
-    const principal = await withBasicChallenge(principalOf(access, request));
+    const scopes = parseScopes(all(query.scope));
+    const principal = await principalOf(access, request);
     await issue(access, principal, scopes, reply, 'docker');
   });
 
-  app.post('/auth/token', async (request, reply) => {
+  app.post('/auth/token', { config: { challenge: 'basic' } }, async (request, reply) => {
     const form = new URLSearchParams((await readLimitedBody(request, maxFormBytes,
       () => RegistryError.tooLarge(`a token request form may have at most ${maxFormBytes} bytes`, maxFormBytes))).toString('utf8'));
     checkService(access, form.get('service') ?? undefined);
     const grantType = form.get('grant_type');
     if (grantType !== 'password') {
+      // The one body Berth writes in another format than the registry's: RFC 6749 section 5.2's, as OAuth2 clients
+      // read an unsupported grant type from `error`.
       reply.code(400).type('application/json').send({
         error: 'unsupported_grant_type',
         error_description: grantType === null
@@ -39,37 +42,20 @@ export function registerTokenRoutes(app: FastifyInstance, access: AccessControl)
       });
       return;
     }
-    const scopes = scopesOf(form.getAll('scope'), request);
+    const scopes = parseScopes(form.getAll('scope'));
     const username = form.get('username') ?? '';
     const password = form.get('password') ?? '';
-    const principal = await withBasicChallenge(access.authenticator.login(username, password, request.ip, 'token'));
+    const principal = await access.authenticator.login(username, password, request.ip, 'token');
     await issue(access, principal, scopes, reply, 'oauth');
   });
-}
-
-/** A 401 from the token endpoint says how to authenticate to it, as HTTP asks of every 401. */
-async function withBasicChallenge<T>(attempt: Promise<T>): Promise<T> {
-  try {
-    return await attempt;
-  } catch (error) {
-    if (error instanceof RegistryError && error.code === 'UNAUTHORIZED') {
-      throw new RegistryError('UNAUTHORIZED', error.message, error.detail, { ...error.headers, 'www-authenticate': 'Basic realm="berth"' });
-    }
-    throw error;
-  }
 }
 
 async function principalOf(access: AccessControl, request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
   if (!header) return anonymous;
   if (!/^basic /i.test(header)) throw new RegistryError('UNAUTHORIZED', 'the token endpoint takes Basic credentials (or none, for an anonymous token)');
-  try {
-    const { username, password } = decodeBasic(header.slice(6).trim());
-    return await access.authenticator.login(username, password, request.ip, 'token');
-  } catch (error) {
-    if (error instanceof BadAuthorizationError) throw new RegistryError('UNAUTHORIZED', error.message);
-    throw error;
-  }
+  const { username, password } = decodeBasic(header.slice(6).trim());
+  return access.authenticator.login(username, password, request.ip, 'token');
 }
 
 async function issue(access: AccessControl, principal: Principal, scopes: ReturnType<typeof parseScopes>,
@@ -88,19 +74,7 @@ async function issue(access: AccessControl, principal: Principal, scopes: Return
 
 function checkService(access: AccessControl, service: string | undefined): void {
   if (service !== undefined && service !== access.tokens.service) {
-    throw new RegistryError('DENIED', `this registry issues tokens for the service "${access.tokens.service}", not "${service.slice(0, 100)}"`, undefined, {}, 400);
-  }
-}
-
-function scopesOf(values: readonly string[], request: FastifyRequest) {
-  try {
-    return parseScopes(values);
-  } catch (error) {
-    if (error instanceof ScopeError) {
-      request.log.warn({ reason: error.message, address: request.ip }, 'token request with an invalid scope refused');
-      throw new RegistryError('SCOPE_INVALID', error.message);
-    }
-    throw error;
+    throw new RegistryError('SERVICE_INVALID', `this registry issues tokens for the service "${access.tokens.service}", not "${service.slice(0, 100)}": ask for that service, as the registry's challenge names it`);
   }
 }
 

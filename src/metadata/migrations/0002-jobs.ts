@@ -2,16 +2,16 @@ import { sql, type Kysely } from 'kysely';
 import { schemaDialect } from './dialect.js';
 
 /**
- * The durable job queue: background work (sweeps now; scans, replication, garbage collection later) that any node
- * may take. A job is claimed with a lease; a node that dies mid-job lets its lease run out, and another node takes
- * the job again.
- */
-/**
  * The predicate of the partial unique index on unique_key, written once: an upsert's conflict target must repeat it
  * word for word for SQLite to match the index.
  */
 export const openJob = sql<boolean>`status in ('queued', 'running')`;
 
+/**
+ * The durable job queue: background work (sweeps now; scans, replication, garbage collection later) that any node
+ * may take. A job is claimed with a lease; a node that dies mid-job lets its lease run out, and another node takes
+ * the job again.
+ */
 export async function up(db: Kysely<any>): Promise<void> {
   const { serial, bytewise } = schemaDialect(db);
   await db.schema.createTable('jobs')

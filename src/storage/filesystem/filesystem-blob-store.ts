@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { BackendError, ConflictError, NotFoundError } from '../../errors/backend-errors.js';
+import { BackendError, ConflictError, NotFoundError, StorageFullError } from '../../errors/backend-errors.js';
 import type { BlobStore, ByteRange, UploadEntry } from '../blob-store.js';
 import { markFileRegion } from '../file-region.js';
 import { FilesystemLayout } from './filesystem-layout.js';
@@ -283,7 +283,10 @@ function syncDirectory(path: string): void {
   }
 }
 
-/** Maps file-system failures onto the backend error set: ENOENT is "not found", the rest is a backend failure. */
+/**
+ * Maps file-system failures onto the backend error set: ENOENT is "not found", a full disk or quota is "storage full"
+ * (the operator's to fix, and the client's to retry), the rest is a backend failure.
+ */
 function wrap<T>(operation: () => T, what?: string): T {
   try {
     return operation();
@@ -302,7 +305,9 @@ async function wrapAsync<T>(operation: () => Promise<T>, what?: string): Promise
 
 function wrapError(error: unknown, what?: string): unknown {
   if (error instanceof NotFoundError || error instanceof ConflictError || error instanceof BackendError) return error;
-  if (what !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return new NotFoundError(what);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (what !== undefined && code === 'ENOENT') return new NotFoundError(what);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new StorageFullError('filesystem', error);
   if (error instanceof Error && typeof (error as NodeJS.ErrnoException).errno === 'number') return new BackendError('filesystem', error);
   return error;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { _Object, ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { BackendError, ConflictError, NotFoundError } from '../../errors/backend-errors.js';
+import { BackendError, ConflictError, NotFoundError, StorageFullError } from '../../errors/backend-errors.js';
 import type { BlobStore, ByteRange, UploadEntry } from '../blob-store.js';
 import { S3Layout } from './s3-layout.js';
 
@@ -368,5 +368,12 @@ function isMissing(error: unknown): boolean {
 function backendError(error: unknown, what: string): BackendError {
   if (error instanceof BackendError) return error;
   const message = error instanceof Error ? `${what}: ${error.message}` : `${what}: ${String(error)}`;
-  return new BackendError('s3', new Error(message, { cause: error }));
+  return isFull(error) ? new StorageFullError('s3', new Error(message, { cause: error }))
+    : new BackendError('s3', new Error(message, { cause: error }));
+}
+
+/** An S3-compatible server out of room: MinIO answers XMinioStorageFull with 507, as others answer 507 alone. */
+function isFull(error: unknown): boolean {
+  const named = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return named.name === 'XMinioStorageFull' || named.$metadata?.httpStatusCode === 507;
 }

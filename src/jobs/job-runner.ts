@@ -2,50 +2,75 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Job, JobProgress, MetadataStore, NewJob } from '../metadata/metadata-store.js';
+import type { JobDefinition } from './job-definition.js';
 
-/** What a job's code gets besides the job: a way to report progress (which also keeps its lease alive). */
-export interface JobContext {
-  progress(progress: JobProgress): Promise<void>;
-  /** Aborted when the node shuts down or the lease is lost: stop soon, the job runs again elsewhere. */
-  readonly signal: AbortSignal;
-}
-
-export type JobHandler = (job: Job, context: JobContext) => Promise<void>;
+export type { JobContext, JobDefinition, JobHandler } from './job-definition.js';
 
 export interface JobRunnerOptions {
   /** How often an idle node looks for due jobs. */
   readonly pollMs?: number;
   /** How long a claim holds without renewal; a node that dies loses its jobs to others after this. */
   readonly leaseMs?: number;
+  /** This node's name in leases; a new one by default. */
+  readonly owner?: string;
 }
+
+/** A name for this node in leases, readable in the tables: host, process, and a random part for restarts. */
+export function nodeName(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+const defaultBackoff = (attempts: number): number => Math.min(1000 * 2 ** attempts, 10 * 60_000);
 
 /**
  * Runs jobs from the durable queue in the metadata store, one at a time per node. Any node may take any due job;
  * the lease is renewed while the job runs, so a node that dies leaves its job to be taken again once the lease runs
- * out. A failed job is retried later with a growing delay until its attempts are spent.
+ * out. A failed job is retried later with a growing delay until its attempts are spent. Periodic kinds are queued
+ * for their next interval at start and after each run.
  */
 export class JobRunner {
   /** This node, as owners of leases are named: readable in the job table. */
-  readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly owner: string;
   readonly #pollMs: number;
   readonly #leaseMs: number;
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
+  readonly #definitions: ReadonlyMap<string, JobDefinition>;
 
   constructor(
     private readonly metadata: MetadataStore,
-    private readonly handlers: Readonly<Record<string, JobHandler>>,
+    definitions: readonly JobDefinition[],
     private readonly log: Logger,
     options: JobRunnerOptions = {},
   ) {
+    const byKind = new Map<string, JobDefinition>();
+    for (const definition of definitions) {
+      if (byKind.has(definition.kind)) throw new Error(`two features declare the job kind ${definition.kind}`);
+      byKind.set(definition.kind, definition);
+    }
+    this.#definitions = byKind;
     this.#pollMs = options.pollMs ?? 5_000;
     this.#leaseMs = options.leaseMs ?? 60_000;
+    this.owner = options.owner ?? nodeName();
   }
 
-  start(): void {
+  /** Queues each periodic kind's next run, then starts taking jobs. */
+  async start(): Promise<void> {
+    for (const definition of this.#definitions.values()) await this.#queueNextRun(definition);
     this.#loop ??= this.#run();
+  }
+
+  /** The next interval's run of a periodic kind, under a key every node computes alike. */
+  async #queueNextRun(definition: JobDefinition): Promise<void> {
+    if (definition.everyMs === undefined) return;
+    const now = Date.now();
+    const slot = Math.floor(now / definition.everyMs) + 1;
+    await this.metadata.enqueueJob({
+      kind: definition.kind, payload: {}, uniqueKey: `${definition.kind}:${slot}`,
+      runAfter: slot * definition.everyMs, maxAttempts: definition.maxAttempts ?? 3, now,
+    });
   }
 
   /** Queues a job and looks for work at once rather than at the next poll. */
@@ -63,7 +88,7 @@ export class JobRunner {
   }
 
   async #run(): Promise<void> {
-    const kinds = Object.keys(this.handlers);
+    const kinds = [...this.#definitions.keys()];
     while (!this.#stop.signal.aborted) {
       let job: Job | undefined;
       try {
@@ -89,7 +114,7 @@ export class JobRunner {
   }
 
   async #execute(job: Job): Promise<void> {
-    const handler = this.handlers[job.kind]!;
+    const definition = this.#definitions.get(job.kind)!;
     const lost = new AbortController();
     const signal = AbortSignal.any([this.#stop.signal, lost.signal]);
     let progress: JobProgress | undefined;
@@ -102,7 +127,7 @@ export class JobRunner {
     const log = this.log.child({ job: job.id, kind: job.kind, attempt: job.attempts });
     try {
       if (job.attempts > job.maxAttempts) throw new Error(`gave up after ${job.maxAttempts} attempts`);
-      await handler(job, {
+      await definition.run(job, {
         signal,
         progress: async (next) => {
           progress = next;
@@ -111,6 +136,7 @@ export class JobRunner {
       });
       clearInterval(renewal);
       if (!lost.signal.aborted) await this.metadata.finishJob(job.id, this.owner, { ok: true }, Date.now());
+      await this.#queueNextRun(definition).catch((error: unknown) => log.warn({ err: error }, 'could not queue the next run'));
     } catch (error) {
       clearInterval(renewal);
       if (lost.signal.aborted) {
@@ -118,10 +144,14 @@ export class JobRunner {
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      const retryAt = Date.now() + Math.min(1000 * 2 ** job.attempts, 10 * 60_000);
+      const retryAt = Date.now() + (definition.backoffMs ?? defaultBackoff)(job.attempts);
       log.warn({ err: error, retryAt: new Date(retryAt).toISOString() }, 'job failed');
       await this.metadata.finishJob(job.id, this.owner, { ok: false, error: message, retryAt }, Date.now())
         .catch((failure: unknown) => log.error({ err: failure }, 'could not record the job failure; its lease will run out'));
+      // A periodic kind runs again next interval whatever became of this run.
+      await this.#queueNextRun(definition).catch(() => undefined);
+      // Retried here unless another node takes it first: look again when it is due rather than at the next poll.
+      if (job.attempts < job.maxAttempts) setTimeout(() => this.#wakeUp?.(), Math.max(0, retryAt - Date.now()) + 5).unref();
     }
   }
 }

@@ -1,0 +1,33 @@
+import type { AccessControl } from '../auth/access-control.js';
+import type { AdminService } from '../auth/admin/admin-service.js';
+import type { OidcLoginService } from '../auth/oidc-login-service.js';
+import type { ImmutableTagService } from '../features/immutable-tags/immutable-tag-service.js';
+import type { QuarantineService } from '../features/quarantine/quarantine-service.js';
+import type { WebhookService } from '../features/webhooks/webhook-service.js';
+import type { HealthService } from '../ops/health-service.js';
+import type { BlobService } from '../registry/blob-service.js';
+import type { ListingService } from '../registry/listing-service.js';
+import type { ManifestService } from '../registry/manifest-service.js';
+import type { PolicyPoint } from '../registry/policy-point.js';
+import type { UploadService } from '../registry/upload-service.js';
+
+/** What the composition root (app.ts) hands the HTTP layer: the services it translates requests into calls on. */
+export interface RegistryServices {
+  readonly blobs: BlobService;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+  readonly listings: ListingService;
+  readonly health: HealthService;
+  readonly access: AccessControl;
+  /** The registry's policy point, for writes the upload path starts. */
+  readonly policies: PolicyPoint;
+  /** The rules of the administration API (/api/v1). */
+  readonly admin: AdminService;
+  readonly quarantines: QuarantineService;
+  readonly immutableTags: ImmutableTagService;
+  readonly webhooks: WebhookService;
+  /** The address clients reach Berth at, when configured; token realms are built from it. */
+  readonly externalUrl: string | undefined;
+  /** Browser sign-in through OpenID Connect, when auth.oidc is configured. */
+  readonly oidc?: OidcLoginService | undefined;
+}
