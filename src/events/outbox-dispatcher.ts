@@ -103,7 +103,7 @@ export class OutboxDispatcher {
     while (Date.now() < deadline && !this.#stop.signal.aborted) {
       const cursor = await this.#outbox.cursor(consumer);
       if (cursor === undefined || cursor.position >= target) return;
-      const progressed = await this.#round(consumer);
+      const progressed = await this.#round(consumer, new Map());
       if (!progressed) await sleep(25);
     }
   }
@@ -122,9 +122,11 @@ export class OutboxDispatcher {
       let progressed = false;
       try {
         const head = await this.#outbox.head();
+        // Consumers that keep up sit at the same position: the events after it are read once for all of them.
+        const reads = new Map<number, readonly RegistryEvent[]>();
         for (const name of this.#consumers.keys()) {
           if (this.#stop.signal.aborted) break;
-          if (await this.#behind(name, head)) progressed = (await this.#round(name)) || progressed;
+          if (await this.#behind(name, head)) progressed = (await this.#round(name, reads)) || progressed;
         }
       } catch (error) {
         this.#log.warn({ err: error }, 'could not read the outbox; trying again later');
@@ -142,21 +144,25 @@ export class OutboxDispatcher {
     return cursor.leaseOwner === undefined || cursor.leaseOwner === this.#owner || (cursor.leaseUntil ?? 0) < Date.now();
   }
 
-  /** One batch for one consumer, if this node can hold it; whether its cursor moved. */
-  #round(name: string): Promise<boolean> {
+  /** One batch for one consumer, if this node can hold it; whether its cursor moved. `reads`: events read this round, by position. */
+  #round(name: string, reads: Map<number, readonly RegistryEvent[]>): Promise<boolean> {
     const running = this.#running.get(name);
     if (running) return running.then(() => false);
-    const round = this.#deliver(name).finally(() => this.#running.delete(name));
+    const round = this.#deliver(name, reads).finally(() => this.#running.delete(name));
     this.#running.set(name, round);
     return round;
   }
 
-  async #deliver(name: string): Promise<boolean> {
+  async #deliver(name: string, reads: Map<number, readonly RegistryEvent[]>): Promise<boolean> {
     const consumer = this.#consumers.get(name)!;
     const now = Date.now();
     const position = await this.#outbox.claimCursor(name, this.#owner, now + this.#leaseMs, now);
     if (position === undefined) return false;
-    const read = await this.#outbox.read(position, this.#batch);
+    let read = reads.get(position);
+    if (read === undefined) {
+      read = await this.#outbox.read(position, this.#batch);
+      reads.set(position, read);
+    }
     const events = this.#inOrder(read, position, Date.now());
     if (events.length === 0) return false;
     const wanted = consumer.types ? events.filter((event) => consumer.types!.has(event.type)) : events;

@@ -2,6 +2,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { quarantineEvent, type EventOrigin } from '../events/registry-event.js';
 import type { Database } from './database-schema.js';
 import { toEventRow } from './event-rows.js';
+import { precompiled } from './precompiled.js';
 import type { ImmutableTagRule, NewImmutableTagRule, NewQuarantine, PolicyStore, Puller, Quarantine } from './policy-store.js';
 
 type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
@@ -10,15 +11,20 @@ type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>
 export class KyselyPolicyStore implements PolicyStore {
   readonly #db: Kysely<Database>;
   readonly #write: Write;
+  /** Read by the policies after every write (a push moves the change version): compiled once. */
+  readonly #rulesOf: (project: string) => Promise<Selectable<Database['immutable_tag_rules']>[]>;
+  readonly #quarantinesOf: (repository: string) => Promise<Selectable<Database['quarantines']>[]>;
 
   constructor(db: Kysely<Database>, write: Write) {
     this.#db = db;
     this.#write = write;
+    this.#rulesOf = precompiled(db, db.selectFrom('immutable_tag_rules').selectAll().where('project', '=', '').orderBy('id'));
+    this.#quarantinesOf = precompiled(db, db.selectFrom('quarantines').selectAll().where('repository', '=', '')
+      .orderBy('via').orderBy('created_at'));
   }
 
   async immutableRules(project: string): Promise<ImmutableTagRule[]> {
-    const rows = await this.#db.selectFrom('immutable_tag_rules').selectAll().where('project', '=', project).orderBy('id').execute();
-    return rows.map(toRule);
+    return (await this.#rulesOf(project)).map(toRule);
   }
 
   async addImmutableRule(rule: NewImmutableTagRule): Promise<ImmutableTagRule> {
@@ -71,8 +77,7 @@ export class KyselyPolicyStore implements PolicyStore {
   }
 
   async quarantinesIn(repository: string): Promise<Map<string, Quarantine>> {
-    const rows = await this.#db.selectFrom('quarantines').selectAll().where('repository', '=', repository)
-      .orderBy('via').orderBy('created_at').execute();
+    const rows = await this.#quarantinesOf(repository);
     const found = new Map<string, Quarantine>();
     // '' sorts first: a digest quarantined itself keeps that reason over one it inherited from an index.
     for (const row of rows) if (!found.has(row.digest)) found.set(row.digest, toQuarantine(row));

@@ -8,6 +8,8 @@ import {
 } from '../events/registry-event.js';
 import { toEventRow } from './event-rows.js';
 import type { BlobLink, NewManifest, StoredManifest, UploadSession } from './metadata-store.js';
+import type { OutboxStore } from './outbox-store.js';
+import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
 
 /**
@@ -25,6 +27,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   readonly #reader: SqliteDatabase;
   readonly #writer: SqliteDatabase;
   readonly #sql: SqliteStatements;
+  #outbox: OutboxStore | undefined;
 
   constructor(db: Kysely<Database>, writer: SqliteDatabase, reader: SqliteDatabase) {
     super(db);
@@ -49,6 +52,12 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
    */
   #settled(): Promise<void> | void {
     return this.kyselyTransactionsDone();
+  }
+
+  /** The outbox with its hot calls (append, read, head) prepared; cursors through Kysely. */
+  override outbox(): OutboxStore {
+    this.#outbox ??= new SqliteOutboxStore(super.outbox(), this.#writer, this.#reader, () => this.kyselyTransactionsDone());
+    return this.#outbox;
   }
 
   override async close(): Promise<void> {

@@ -27,13 +27,17 @@ export class VersionedCache<V> {
     return this.#entries.get(key)?.value;
   }
 
-  /** The cached value, or `load`'s answer, cached for `version` (read it before calling, as above). */
-  async through(key: string, version: number, load: () => Promise<V>): Promise<V> {
+  /**
+   * The cached value, or `load`'s answer, cached for `version` (read it before calling, as above). A hit is answered
+   * as it is, without a promise: callers on hot paths await it at no cost.
+   */
+  through(key: string, version: number, load: () => Promise<V>): V | Promise<V> {
     const cached = this.get(key, version);
     if (cached !== undefined) return cached;
-    const value = await load();
-    this.set(key, value, version);
-    return value;
+    return load().then((value) => {
+      this.set(key, value, version);
+      return value;
+    });
   }
 
   set(key: string, value: V, version: number): void {

@@ -113,24 +113,24 @@ export class ManifestService {
   async get(context: RequestContext, repository: string, referenceValue: string, accept: readonly string[],
     intent: ReadIntent = 'pull'): Promise<StoredManifest> {
     assertName(repository);
-    const manifest = await this.#lookup(repository, referenceValue);
+    const version = this.metadata.changeVersion();
+    const manifest = await this.#lookup(repository, referenceValue, version);
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', undefined, { repository, reference: referenceValue });
     if (!acceptable(manifest.mediaType, accept)) {
       throw new RegistryError('MANIFEST_UNKNOWN',
         `the manifest exists as ${manifest.mediaType}, which the Accept header does not include: add it to Accept`,
         { repository, reference: referenceValue, mediaType: manifest.mediaType });
     }
-    await this.policies.checkPull(context, { repository, reference: referenceValue, digest: manifest.digest, mediaType: manifest.mediaType });
+    await this.policies.checkPull(context, { repository, reference: referenceValue, digest: manifest.digest, mediaType: manifest.mediaType, version });
     if (intent === 'pull') {
       this.pulls.record(artifactPulledEvent(repository, manifest.digest, referenceValue, manifest.mediaType, context.origin, Date.now()));
     }
     return manifest;
   }
 
-  /** The manifest a reference names, from the cache when nothing was written since it was read. */
-  async #lookup(repository: string, referenceValue: string): Promise<StoredManifest | null> {
+  /** The manifest a reference names, from the cache when nothing was written since `version` was read. */
+  async #lookup(repository: string, referenceValue: string, version: number): Promise<StoredManifest | null> {
     const key = `${repository}\n${referenceValue}`;
-    const version = this.metadata.changeVersion();
     const cached = this.#cache.get(key, version);
     if (cached !== undefined) return cached;
     const reference = parseReference(referenceValue);

@@ -37,6 +37,11 @@ export interface ManifestPull {
   readonly reference: string;
   readonly digest: string;
   readonly mediaType: string;
+  /**
+   * The metadata store's change version the manifest was read under: a policy caching per version uses it rather
+   * than reading the version again (a read the pull path would pay twice).
+   */
+  readonly version: number;
 }
 
 export interface ManifestPush {

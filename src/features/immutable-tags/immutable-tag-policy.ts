@@ -19,7 +19,7 @@ interface CompiledRule {
  */
 export function immutableTagPolicy(metadata: MetadataStore): RegistryPolicy {
   const cache = new VersionedCache<readonly CompiledRule[]>(1_000, (rules) => 1 + rules.length);
-  const rulesFor = (repository: string): Promise<readonly CompiledRule[]> => {
+  const rulesFor = (repository: string): readonly CompiledRule[] | Promise<readonly CompiledRule[]> => {
     const project = projectOf(repository);
     return cache.through(project, metadata.changeVersion(), async () => (await metadata.policies().immutableRules(project)).map(compile));
   };

@@ -11,12 +11,12 @@ import type { Refusal, RegistryPolicy } from '../../registry/registry-policy.js'
 export function quarantinePolicy(metadata: MetadataStore): RegistryPolicy {
   const store: PolicyStore = metadata.policies();
   const cache = new VersionedCache<Map<string, Quarantine>>(10_000, (entries) => 1 + entries.size);
-  const quarantinesIn = (repository: string): Promise<Map<string, Quarantine>> =>
-    cache.through(repository, metadata.changeVersion(), () => store.quarantinesIn(repository));
+  const quarantinesIn = (repository: string, version = metadata.changeVersion()): Map<string, Quarantine> | Promise<Map<string, Quarantine>> =>
+    cache.through(repository, version, () => store.quarantinesIn(repository));
   return {
     name: 'quarantine',
     async checkPull(_context, pull) {
-      const quarantine = (await quarantinesIn(pull.repository)).get(pull.digest);
+      const quarantine = (await quarantinesIn(pull.repository, pull.version)).get(pull.digest);
       return quarantine && refusal(quarantine, pull.digest);
     },
     async checkBlobPull(_context, repository, digest) {

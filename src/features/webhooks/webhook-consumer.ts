@@ -38,8 +38,8 @@ export function deliveryJobKey(subscriptionId: number, eventId: number): string 
 export function webhookOutboxConsumer(metadata: MetadataStore, enqueue: Enqueue, options: { maxAttempts: number; log: Logger }): OutboxConsumer {
   const store = metadata.webhooks();
   const cache = new VersionedCache<readonly CompiledSubscription[]>(10_000, (list) => 1 + list.length);
-  const subscriptionsOf = (project: string): Promise<readonly CompiledSubscription[]> =>
-    cache.through(project, metadata.changeVersion(), async () => (await store.subscriptions(project))
+  const subscriptionsOf = (project: string, version: number): readonly CompiledSubscription[] | Promise<readonly CompiledSubscription[]> =>
+    cache.through(project, version, async () => (await store.subscriptions(project))
       .filter((subscription) => subscription.enabled)
       .map((subscription) => ({ subscription, wants: compileFilter(subscription) })));
 
@@ -59,8 +59,17 @@ export function webhookOutboxConsumer(metadata: MetadataStore, enqueue: Enqueue,
     // cut short would come again whole.
     async handle(events) {
       let queued = 0;
+      // Each project's subscriptions once per batch: most events (pulls) go to projects with none.
+      const version = metadata.changeVersion();
+      const byProject = new Map<string, readonly CompiledSubscription[]>();
       for (const event of events) {
-        for (const { subscription, wants } of await subscriptionsOf(projectOf(event.repository))) {
+        const project = projectOf(event.repository);
+        let subscriptions = byProject.get(project);
+        if (subscriptions === undefined) {
+          subscriptions = await subscriptionsOf(project, version);
+          byProject.set(project, subscriptions);
+        }
+        for (const { subscription, wants } of subscriptions) {
           if (!wants(event)) continue;
           await deliver(subscription, event);
           queued++;
