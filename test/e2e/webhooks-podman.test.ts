@@ -152,6 +152,19 @@ describe('webhooks with podman and the berth CLI against a real Berth process', 
     assert.equal(received.filter((r) => r.path === '/pulls').length, 0, 'a push is not a pull');
   });
 
+  it('sends a delete made with skopeo as a signed io.berth.artifact.deleted', { timeout }, async () => {
+    const pushed = received.map((r) => JSON.parse(r.body)).find((event) => event.type === 'io.berth.artifact.pushed');
+    const result = await clients.skopeo(['delete', '--tls-verify=false', '--creds', `admin:${adminPassword}`, `docker://${berth.hostPort}/team/app:1`]);
+    assert.equal(result.code, 0, result.stderr);
+    const got = await waitFor('the delete event', () => received.find((r) => r.path === '/hook' && JSON.parse(r.body).type === 'io.berth.artifact.deleted'));
+    const key = Buffer.from(webhook.secret.slice('whsec_'.length), 'base64');
+    const signed = `${got.headers['webhook-id']}.${got.headers['webhook-timestamp']}.${got.body}`;
+    assert.ok((got.headers['webhook-signature'] as string).split(' ').includes(`v1,${createHmac('sha256', key).update(signed).digest('base64')}`));
+    const event = JSON.parse(got.body);
+    assert.equal(event.data.digest, pushed.data.digest, 'skopeo deletes the manifest the tag named');
+    assert.deepEqual(event.data.tags, ['1'], 'with the tag that went with it');
+  });
+
   it('lists the delivery with `berth webhook deliveries PROJECT ID --json`', { timeout }, async () => {
     const deliveries = await waitFor('the delivered entry', async () => {
       const listed = JSON.parse(ok(await berthCli(['webhook', 'deliveries', 'team', webhook.id, '--json'])).stdout) as any[];

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { basic as basicAuth } from './basic-auth.js';
+import { assertError, parseErrorBody } from './registry-client.js';
 
 /** The Basic header builder, under the name the end-to-end tests use. */
 export { basicAuth };
@@ -139,26 +140,12 @@ export class AdminApi {
 
 /** The first error of an error body `{"errors":[{"code","message","detail"}]}`, checked for shape. */
 export function firstError(text: string, context = ''): ApiError {
-  let body: { errors?: ApiError[] };
-  try {
-    body = JSON.parse(text) as { errors?: ApiError[] };
-  } catch {
-    assert.fail(`${context}expected a JSON error body, got: ${text.slice(0, 300)}`);
-  }
-  assert.ok(Array.isArray(body.errors) && body.errors.length > 0, `${context}no errors array in ${text.slice(0, 300)}`);
-  const error = body.errors[0]!;
-  assert.equal(typeof error.code, 'string', `${context}an error has a code: ${text.slice(0, 300)}`);
-  return error;
+  return parseErrorBody(text, context).errors[0] as ApiError;
 }
 
 /** Asserts a response's status and first error code; answers the error. */
 export async function expectRegistryError(response: Response, status: number, code: string, context = ''): Promise<ApiError> {
-  const text = await response.text();
-  const where = context ? `${context}: ` : '';
-  assert.equal(response.status, status, `${where}expected ${status} ${code}, got ${response.status}: ${text.slice(0, 300)}`);
-  const error = firstError(text, where);
-  assert.equal(error.code, code, `${where}expected code ${code}, got ${text.slice(0, 300)}`);
-  return error;
+  return (await assertError(response, status, code, context)).errors[0] as ApiError;
 }
 
 export interface TokenRequest {

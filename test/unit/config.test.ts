@@ -88,8 +88,12 @@ describe('configuration', () => {
   });
 
   it('converts environment values to numbers and booleans where the setting expects them', () => {
-    const config = loadConfig({ env: { BERTH_TOKEN_TTL_SECONDS: '600', BERTH_AUDIT_KEEP_DAYS: '0', BERTH_S3_CREATE_BUCKET: 'true', BERTH_DELETE_ENABLED: 'false' } });
+    const config = loadConfig({ env: {
+      BERTH_TOKEN_TTL_SECONDS: '600', BERTH_AUDIT_KEEP_DAYS: '0', BERTH_S3_CREATE_BUCKET: 'true', BERTH_DELETE_ENABLED: 'false',
+      BERTH_ALLOW_SPARSE_INDEXES: 'true',
+    } });
     assert.equal(config.auth.tokenTtlSeconds, 600);
+    assert.equal(config.manifests.allowSparseIndexes, true);
     assert.equal(config.audit.keepDays, 0);
     assert.equal(config.storage.s3.createBucket, true);
     assert.equal(config.delete.enabled, false);
