@@ -21,6 +21,8 @@ export interface DispatcherOptions {
 }
 
 const trimSlice = 10_000;
+/** A cursor no node has claimed for this long belongs to a consumer that no longer exists. */
+const staleCursorMs = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * Feeds the outbox to its consumers, in id order, at least once, from any node of a cluster. Each consumer has a
@@ -70,7 +72,7 @@ export class OutboxDispatcher {
       run: async (_job, context) => {
         let removed = 0;
         for (;;) {
-          const slice = await this.#outbox.trim([...this.#consumers.keys()], trimSlice);
+          const slice = await this.#outbox.trim(trimSlice, Date.now() - staleCursorMs);
           removed += slice;
           if (slice < trimSlice || context.signal.aborted) break;
           await context.progress({ done: removed, note: 'events trimmed' });

@@ -72,9 +72,8 @@ export class KyselyOutboxStore implements OutboxStore {
       .where('consumer', '=', consumer).where('lease_owner', '=', owner).execute();
   }
 
-  async trim(consumers: readonly string[], limit: number): Promise<number> {
-    if (consumers.length === 0) return 0;
-    const cursors = await this.#db.selectFrom('outbox_cursors').select('position').where('consumer', 'in', consumers).execute();
+  async trim(limit: number, staleBefore: number): Promise<number> {
+    const cursors = await this.#db.selectFrom('outbox_cursors').select('position').where('updated_at', '>=', staleBefore).execute();
     // A consumer without a cursor has not started: it will start at the head, so it holds nothing back.
     if (cursors.length === 0) return 0;
     const passed = Math.min(...cursors.map((row) => Number(row.position)));

@@ -30,8 +30,13 @@ export interface OutboxStore {
   advanceCursor(consumer: string, owner: string, position: number, now: number): Promise<boolean>;
   /** Gives the lease up, so another node may take the consumer at once. */
   releaseCursor(consumer: string, owner: string): Promise<void>;
-  /** Deletes up to `limit` of the oldest events that every one of `consumers` has passed; answers how many. */
-  trim(consumers: readonly string[], limit: number): Promise<number>;
+  /**
+   * Deletes up to `limit` of the oldest events that every consumer with a cursor has passed, whichever node's code
+   * knows it (during a rolling upgrade, another node may feed a consumer this one does not have); answers how many.
+   * A cursor untouched since `staleBefore` is left out: its consumer is gone (removed from the code), and would hold
+   * the outbox forever.
+   */
+  trim(limit: number, staleBefore: number): Promise<number>;
 }
 
 export interface OutboxCursor {

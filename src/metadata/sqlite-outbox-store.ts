@@ -70,7 +70,7 @@ export class SqliteOutboxStore implements OutboxStore {
     return this.#cursors.releaseCursor(consumer, owner);
   }
 
-  trim(consumers: readonly string[], limit: number): Promise<number> {
-    return this.#cursors.trim(consumers, limit);
+  trim(limit: number, staleBefore: number): Promise<number> {
+    return this.#cursors.trim(limit, staleBefore);
   }
 }

@@ -124,18 +124,21 @@ describe('outbox dispatcher', () => {
   });
 
   it('trims what every consumer has passed as a periodic job', async () => {
+    // A database of its own: the consumers of the tests above keep cursors that hold their events.
+    const own = await openSqliteMetadataStore(join(dir, 'trim.db'));
     const a = recorder('trim-a');
-    const dispatcher = new OutboxDispatcher(store.outbox(), [a], 'node-a', log, { pollMs: 10 });
+    const dispatcher = new OutboxDispatcher(own.outbox(), [a], 'node-a', log, { pollMs: 10 });
     await dispatcher.start();
     try {
-      for (let n = 30; n < 33; n++) await store.linkBlob('team/app', digest(n), n);
+      for (let n = 30; n < 33; n++) await own.linkBlob('team/app', digest(n), n);
       await dispatcher.catchUp('trim-a');
       const job = dispatcher.trimJob;
       assert.deepEqual([job.kind, job.everyMs], ['outbox.trim', 60_000]);
       await job.run({} as Job, { progress: async () => {}, signal: new AbortController().signal });
-      assert.deepEqual(await store.outbox().read(0, 100), [], 'the only consumer of this node passed everything');
+      assert.deepEqual(await own.outbox().read(0, 100), [], 'the only consumer passed everything');
     } finally {
       await dispatcher.stop();
+      await own.close();
     }
   });
 });
