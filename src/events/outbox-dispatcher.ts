@@ -21,8 +21,10 @@ export interface DispatcherOptions {
 }
 
 const trimSlice = 10_000;
-/** A cursor no node has claimed for this long belongs to a consumer that no longer exists. */
+/** A cursor no node has claimed or touched for this long belongs to a consumer that no longer exists. */
 const staleCursorMs = 7 * 24 * 60 * 60 * 1000;
+/** How often a node marks its consumers' cursors as in use, idle or not: far inside the staleness bound. */
+const touchEveryMs = 60 * 60 * 1000;
 
 /**
  * Feeds the outbox to its consumers, in id order, at least once, from any node of a cluster. Each consumer has a
@@ -120,9 +122,15 @@ export class OutboxDispatcher {
   }
 
   async #run(): Promise<void> {
+    let touched = 0;
     while (!this.#stop.signal.aborted) {
       let progressed = false;
       try {
+        if (Date.now() - touched > touchEveryMs) {
+          // An idle consumer's cursor is not claimed, so it would look abandoned to the trim without this.
+          await this.#outbox.touchCursors([...this.#consumers.keys()], Date.now());
+          touched = Date.now();
+        }
         const head = await this.#outbox.head();
         // Consumers that keep up sit at the same position: the events after it are read once for all of them.
         const reads = new Map<number, readonly RegistryEvent[]>();

@@ -44,6 +44,10 @@ export class KyselyOutboxStore implements OutboxStore {
     }
   }
 
+  async touchCursors(consumers: readonly string[], now: number): Promise<void> {
+    if (consumers.length > 0) await this.#db.updateTable('outbox_cursors').set({ updated_at: now }).where('consumer', 'in', consumers).execute();
+  }
+
   async cursor(consumer: string): Promise<OutboxCursor | undefined> {
     const row = await this.#db.selectFrom('outbox_cursors').selectAll().where('consumer', '=', consumer).executeTakeFirst();
     return row && {

@@ -19,6 +19,8 @@ export interface OutboxStore {
    * with history. Consumers that have a cursor keep it.
    */
   ensureCursors(consumers: readonly string[], now: number): Promise<void>;
+  /** Marks the consumers' cursors as in use now (their consumers exist), without moving them. */
+  touchCursors(consumers: readonly string[], now: number): Promise<void>;
   /** A consumer's cursor, or undefined when it has none. */
   cursor(consumer: string): Promise<OutboxCursor | undefined>;
   /**

@@ -54,6 +54,10 @@ export class SqliteOutboxStore implements OutboxStore {
     return this.#cursors.ensureCursors(consumers, now);
   }
 
+  touchCursors(consumers: readonly string[], now: number): Promise<void> {
+    return this.#cursors.touchCursors(consumers, now);
+  }
+
   cursor(consumer: string): Promise<OutboxCursor | undefined> {
     return this.#cursors.cursor(consumer);
   }

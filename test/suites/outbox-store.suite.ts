@@ -113,7 +113,10 @@ export function outboxStoreTests(store: () => MetadataStore): void {
       await outbox.advanceCursor('audit', 'a', ids[3]!, 2);
       await outbox.advanceCursor('hooks', 'a', ids[1]!, 2);
       assert.equal(await outbox.trim(100, 0), await countBefore(s, start), 'a consumer that never moved holds the rest back');
-      assert.equal(await outbox.trim(100, 2), 2, 'unless its cursor is older than the staleness bound');
+      await outbox.touchCursors(['gone'], 5);
+      assert.equal(await outbox.trim(100, 2), 0, 'a touched cursor counts, however far behind');
+      await outbox.touchCursors(['gone'], 1);
+      assert.equal(await outbox.trim(100, 2), 2, 'one untouched past the staleness bound does not');
       assert.deepEqual((await outbox.read(0, 10)).map((event) => event.id), ids.slice(2));
       await outbox.advanceCursor('hooks', 'a', ids[4]!, 3);
       assert.equal(await outbox.trim(1, 2), 1, 'at most the limit');
