@@ -4,15 +4,14 @@
  * audit log, and how failures read.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../support/free-port.js';
 import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
+import { runBerthCli } from '../support/berth-cli.js';
 
-const cli = join(resolve(import.meta.dirname, '..', '..'), 'bin', 'berth.js');
 const adminPassword = 'admin-password-1';
 const timeout = 60_000;
 
@@ -24,22 +23,8 @@ describe('berth CLI: administration commands', { timeout: 600_000 }, () => {
   const scratch: string[] = [];
 
   /** Runs `berth <args>` with its own config folder and none of the caller's BERTH_* settings. */
-  const berth = (args: string[], options: { input?: string; env?: Record<string, string>; stdoutFile?: string } = {}): Promise<Run> => {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('BERTH_') && value !== undefined) env[name] = value;
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...env, BERTH_CONFIG_DIR: configDir, ...options.env }, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    if (options.stdoutFile) child.stdout.pipe(createWriteStream(options.stdoutFile));
-    else child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.stdin.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    return new Promise((done) => child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }));
-  };
+  const berth = (args: string[], options: { input?: string; env?: Record<string, string>; stdoutFile?: string } = {}): Promise<Run> =>
+    runBerthCli(args, { ...options, configDir, timeoutMs: timeout });
   const ok = (run: Run): Run => {
     assert.equal(run.code, 0, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
     return run;

@@ -6,9 +6,8 @@
  * actually stops, and what it tells its user when it does.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminApi, basicAuth, type CreatedRobot } from '../support/admin-api.js';
@@ -19,9 +18,9 @@ import { allManifestTypes } from '../support/clients/registry-api.js';
 import { makeTempDir, removeDir, runCommand, type RunResult } from '../support/clients/run.js';
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { tool } from '../support/clients/tools.js';
+import { runBerthCli } from '../support/berth-cli.js';
 
 const timeout = 300_000;
-const cli = join(resolve(import.meta.dirname, '..', '..'), 'bin', 'berth.js');
 const adminPassword = 'policies-admin-password-1';
 const maintainer = { username: 'mia', password: 'mia-maintainer-password' };
 const reason = 'CVE-2024-3094 backdoor';
@@ -65,22 +64,10 @@ describe('immutable tags and quarantine with skopeo, podman and containerd again
    * Runs `berth <args>` as the maintainer, as a user would: --url, -u and --password-stdin, its own config folder, and
    * none of the caller's BERTH_* settings.
    */
-  const berthCli = (args: readonly string[]): Promise<RunResult> => {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('BERTH_') && value !== undefined) env[name] = value;
-    env.BERTH_CONFIG_DIR = join(work, 'berth-cli');
-    const full = ['--url', berth.url, '-u', maintainer.username, '--password-stdin', ...args];
-    const child = spawn(process.execPath, [cli, ...full], { env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.stdin.end(`${maintainer.password}\n`);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    return new Promise((done) => child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, stdout, stderr, command: `berth ${args.join(' ')}` });
-    }));
+  const berthCli = async (args: readonly string[]): Promise<RunResult> => {
+    const run = await runBerthCli(['--url', berth.url, '-u', maintainer.username, '--password-stdin', ...args],
+      { configDir: join(work, 'berth-cli'), input: `${maintainer.password}\n` });
+    return { ...run, command: `berth ${args.join(' ')}` };
   };
   /** A CLI command with --json that must succeed; answers its parsed output. */
   const berthJson = async <T>(args: readonly string[]): Promise<T> =>

@@ -4,18 +4,17 @@
  * Webhooks signature of the CloudEvent it gets; then `berth webhook deliveries --json` shows the delivery.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { makeTempDir, removeDir } from '../support/clients/run.js';
 import { SandboxedClients } from '../support/clients/sandboxed-clients.js';
+import { runBerthCli } from '../support/berth-cli.js';
 
-const cli = join(resolve(import.meta.dirname, '..', '..'), 'bin', 'berth.js');
 const adminPassword = 'admin-password-for-webhooks';
 const timeout = 180_000;
 
@@ -33,21 +32,7 @@ describe('webhooks with podman and the berth CLI against a real Berth process', 
   const local = 'localhost/berth-webhooks/app:1';
 
   /** Runs `berth <args>` as a user would, with its own config folder and none of the caller's BERTH_* settings. */
-  const berthCli = (args: string[], input = ''): Promise<Run> => {
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('BERTH_') && value !== undefined) env[name] = value;
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...env, BERTH_CONFIG_DIR: join(work, 'cli-config') }, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.stdin.end(input);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    return new Promise((done) => child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    }));
-  };
+  const berthCli = (args: string[], input = ''): Promise<Run> => runBerthCli(args, { configDir: join(work, 'cli-config'), input });
   const ok = (run: Run): Run => {
     assert.equal(run.code, 0, `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
     return run;
