@@ -13,6 +13,7 @@ import { KyselyWebhookStore } from './kysely-webhook-store.js';
 import type {
   BlobLink, Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
 } from './metadata-store.js';
+import { refuseMovingKeptTags } from './metadata-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PolicyStore } from './policy-store.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -210,6 +211,7 @@ export class KyselyMetadataStore implements MetadataStore {
           .where('repository', '=', repository).where('name', 'in', manifest.tags).execute();
         for (const row of rows) previous.set(row.name, row.digest);
       }
+      refuseMovingKeptTags(manifest, previous);
       for (const tag of manifest.tags) {
         await trx.insertInto('tags').values({ repository, name: tag, digest, updated_at: now })
           .onConflict((oc) => oc.columns(['repository', 'name']).doUpdateSet({ digest, updated_at: now })).execute();

@@ -1,3 +1,4 @@
+import { ConflictError } from '../errors/backend-errors.js';
 import type { EventOrigin } from '../events/registry-event.js';
 import type { AccessStore } from './access-store.js';
 import type { OutboxStore } from './outbox-store.js';
@@ -117,9 +118,27 @@ export interface NewManifest {
   readonly references: readonly { digest: string; kind: 'blob' | 'manifest' }[];
   /** Tags to point at the manifest (none when pushed by digest). */
   readonly tags: readonly string[];
+  /**
+   * Tags of `tags` that may not move (immutable): when one names another digest by the time the transaction runs,
+   * because another push got there first, nothing is written and ConflictError is thrown.
+   */
+  readonly keepTags?: readonly string[] | undefined;
   /** Who pushed it, for its events; Berth itself when absent. */
   readonly origin?: EventOrigin | undefined;
   readonly now: number;
+}
+
+/**
+ * Throws ConflictError when a tag the push must keep already names another digest; `previous` maps the push's tags
+ * to the digests they named inside its transaction. Both stores call it before pointing any tag.
+ */
+export function refuseMovingKeptTags(manifest: NewManifest, previous: ReadonlyMap<string, string>): void {
+  for (const tag of manifest.keepTags ?? []) {
+    const named = previous.get(tag);
+    if (named !== undefined && named !== manifest.digest) {
+      throw new ConflictError(`the tag ${tag} of ${manifest.repository} was set to ${named} by another push at the same moment`);
+    }
+  }
 }
 
 /** How a blob came to be linked, for its event. */

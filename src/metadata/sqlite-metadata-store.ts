@@ -7,7 +7,7 @@ import {
   type EventOrigin, type NewRegistryEvent,
 } from '../events/registry-event.js';
 import { toEventRow } from './event-rows.js';
-import type { BlobLink, NewManifest, StoredManifest, UploadSession } from './metadata-store.js';
+import { refuseMovingKeptTags, type BlobLink, type NewManifest, type StoredManifest, type UploadSession } from './metadata-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
@@ -139,8 +139,9 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
       for (const tag of manifest.tags) {
         const before = sql.tagDigest.get(repository, tag);
         if (before !== undefined) previous.set(tag, before);
-        sql.upsertTag.run(repository, tag, digest, now);
       }
+      refuseMovingKeptTags(manifest, previous);
+      for (const tag of manifest.tags) sql.upsertTag.run(repository, tag, digest, now);
       this.#insertEvents(manifestPushedEvents({ ...manifest, size: manifest.content.length, origin: manifest.origin ?? systemOrigin }, previous));
     }).immediate();
   }

@@ -1,4 +1,5 @@
 import { artifactPulledEvent } from '../events/registry-event.js';
+import { ConflictError } from '../errors/backend-errors.js';
 import { RegistryError } from '../errors/registry-error.js';
 import type { MetadataStore, StoredManifest } from '../metadata/metadata-store.js';
 import { createHasher, looksLikeDigest, type DigestAlgorithm } from '../oci/digest.js';
@@ -78,9 +79,11 @@ export class ManifestService {
     }
     const manifest = parseManifest(body, contentType);
     await this.#checkReferences(repository, manifest.blobs, this.options.allowSparseIndexes ? [] : manifest.manifests);
+    const keepTags: string[] = [];
     await this.policies.checkPush(context, {
       repository, digest, tags,
       currentDigest: async (tag) => (await this.metadata.manifestByTag(repository, tag))?.digest,
+      keep: (tag) => { keepTags.push(tag); },
     });
     await this.policies.beforeWrite(context, repository);
     // Pulls gathered so far go into the outbox first, so consumers see them in the order they happened.
@@ -98,8 +101,12 @@ export class ManifestService {
         ...manifest.manifests.map((child) => ({ digest: child.digest, kind: 'manifest' as const })),
       ],
       tags,
+      keepTags,
       origin: context.origin,
       now: Date.now(),
+    }).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+      throw new RegistryError('DENIED', `${error.message}, and the tag is immutable: push under a new tag`, { repository, digest });
     });
     return { digest, tags, subject: manifest.subject?.digest };
   }

@@ -50,6 +50,11 @@ export interface ManifestPush {
   readonly tags: readonly string[];
   /** The digest a tag names now, or undefined when the tag is new; looked up only when a policy asks. */
   currentDigest(tag: string): Promise<string | undefined>;
+  /**
+   * Asks that `tag` not move within the push's own transaction either: if another push sets it to another digest
+   * between this check and the write, this push is refused instead of moving it.
+   */
+  keep(tag: string): void;
 }
 
 export interface Removal {

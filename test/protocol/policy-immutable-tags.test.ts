@@ -77,6 +77,23 @@ describe('immutable tags', () => {
     assert.equal((await del('v1.0')).status, 202);
   });
 
+  it('lets only one of two pushes racing to create a protected tag set it', async () => {
+    const added = await api('/projects/team/immutable-tags', { method: 'POST', body: JSON.stringify({ tags: 'race-*' }) });
+    assert.equal(added.status, 201);
+    for (let round = 0; round < 5; round++) {
+      const tag = `race-${round}`;
+      const results = await Promise.all(['left', 'right'].map(async (side) => {
+        const response = await push('team/race', tag, `${side}-${round}`);
+        await response.arrayBuffer();
+        return { side, status: response.status };
+      }));
+      assert.deepEqual(results.map((result) => result.status).sort(), [201, 403], `round ${round}: one wins, one is refused`);
+      const winner = results.find((result) => result.status === 201)!.side;
+      const named = await fetch(`${server.url}/v2/team/race/manifests/${tag}`, { method: 'HEAD', headers: { authorization: developer, accept: manifestType } });
+      assert.equal(named.headers.get('docker-content-digest'), sha256(tinyImageManifest(Buffer.from(JSON.stringify({ marker: `${winner}-${round}` })))));
+    }
+  });
+
   it('validates rules and keeps them to the project\'s maintainers', async () => {
     assert.equal((await api('/projects/team/immutable-tags', { method: 'POST', body: JSON.stringify({ tags: 'v*' }), as: developer })).status, 403);
     assert.equal((await api('/projects/team/immutable-tags', { method: 'POST', body: JSON.stringify({ tags: '' }) })).status, 400);

@@ -220,6 +220,17 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.deepEqual(await store.listTags('team/app', undefined, 10), ['v1']);
     });
 
+    it('refuses, writing nothing, a push whose kept tag another push moved first', async () => {
+      await store.putManifest(manifest({ tags: ['v1'] }));
+      const racing = manifest({ digest: digest(101), tags: ['v1', 'other'], keepTags: ['v1'] });
+      await assert.rejects(store.putManifest(racing), (error: Error) => error.name === 'ConflictError' && /v1/.test(error.message));
+      assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(100), 'the kept tag did not move');
+      assert.equal(await store.manifestByTag('team/app', 'other'), undefined, 'nor was any other tag set');
+      assert.equal(await store.manifestByDigest('team/app', digest(101)), undefined, 'nor the manifest linked');
+      await store.putManifest(manifest({ tags: ['v1'], keepTags: ['v1'] }));
+      assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(100), 'the same digest again is no move');
+    });
+
     accessStoreTests(() => store);
     outboxStoreTests(() => store);
     policyStoreTests(() => store);

@@ -38,6 +38,8 @@ export function immutableTagPolicy(metadata: MetadataStore): RegistryPolicy {
         if (current !== undefined && current !== push.digest) {
           return refusal(rule, push.repository, tag, current, `push it under a new tag instead: ${push.repository}:${tag} cannot be moved from ${current}`);
         }
+        // Another push may set the tag between this check and the write: the write itself refuses a move then.
+        push.keep(tag);
       }
       return undefined;
     },
