@@ -33,9 +33,10 @@ function requiredAction(route: V2Route, method: string): Action | undefined {
 
 /**
  * Checks a /v2/ request against access control before its handler runs, and remembers the caller for the registry
- * (who acts, for the outbox and policies; whether a mount's source may be read). Refusals follow the token specification: 401 with a Bearer challenge
- * naming the scope needed when logging in (or a token with more scope) could help, 403 DENIED when the caller is
- * known and may not. A private repository that exists and one that does not are refused alike.
+ * (who acts, for the outbox and policies; whether a mount's source may be read). Refusals follow the token
+ * specification: 401 with a Bearer challenge naming the scope needed when logging in (or a token with more scope)
+ * could help, 403 DENIED when the caller is known and may not. A private repository that exists and one that does
+ * not are refused alike.
  */
 export async function guardV2(access: AccessControl, route: V2Route, request: FastifyRequest, externalUrl: string | undefined): Promise<void> {
   const method = request.method;
