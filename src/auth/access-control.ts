@@ -80,13 +80,8 @@ export class AccessControl {
 
   async #currentPrincipal(token: VerifiedToken): Promise<Principal> {
     if (token.kind === 'anonymous' || token.id === undefined) return anonymous;
-    const key = `${token.kind}:${token.id}`;
-    const version = this.#changeVersion();
-    let entry = this.#principals.get(key, version);
-    if (entry === undefined) {
-      entry = await this.#loadPrincipal(token.kind, token.id);
-      this.#principals.set(key, entry, version);
-    }
+    const { kind, id } = token;
+    const entry = await this.#principals.through(`${kind}:${id}`, this.#changeVersion(), () => this.#loadPrincipal(kind, id));
     if (entry === null || (entry.expiresAt !== undefined && entry.expiresAt <= Date.now())) {
       throw new InvalidTokenError('the account this token was issued to is disabled, revoked, expired or gone: log in again');
     }

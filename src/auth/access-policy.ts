@@ -37,13 +37,7 @@ export class AccessPolicy {
   }
 
   async project(principal: Principal, projectName: string): Promise<ProjectDecision> {
-    const version = this.#changeVersion();
-    const key = `${principalKey(principal)}|${projectName}`;
-    const cached = this.#cache.get(key, version);
-    if (cached) return cached;
-    const decision = await this.#decide(principal, projectName);
-    this.#cache.set(key, decision, version);
-    return decision;
+    return this.#cache.through(`${principalKey(principal)}|${projectName}`, this.#changeVersion(), () => this.#decide(principal, projectName));
   }
 
   /** The registry actions a principal may take on a repository. */

@@ -45,8 +45,8 @@ export async function guardV2(access: AccessControl, route: V2Route, request: Fa
   // Open: credentials are ignored (nobody can be checked); the registry records the caller as anonymous.
   if (!access.enabled) return;
   // Any 401 from here on (bad credentials, a token without the scope) carries the Bearer challenge of this scope.
-  expectBearer(request, externalUrl, access.tokens.service, route.kind === 'catalog' ? 'registry:catalog:*'
-    : repository !== undefined && action !== undefined ? `repository:${repository}:${action === 'push' ? 'pull,push' : action}` : undefined);
+  expectBearer(request, externalUrl, access.tokens.service, () => (route.kind === 'catalog' ? 'registry:catalog:*'
+    : repository !== undefined && action !== undefined ? `repository:${repository}:${action === 'push' ? 'pull,push' : action}` : undefined));
   const challenge = (credentials?: 'insufficient_scope'): RegistryError => new RegistryError('UNAUTHORIZED',
     'authentication required: log in (docker login, podman login) and retry', undefined, { credentials });
 

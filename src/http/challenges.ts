@@ -7,8 +7,11 @@ declare module 'fastify' {
     challenge?: 'basic';
   }
   interface FastifyRequest {
-    /** Set by the /v2/ guard: where a client gets a token for what this request needs. */
-    bearerChallenge: BearerChallenge | undefined;
+    /**
+     * Set by the /v2/ guard: where a client gets a token for what this request needs. Built only when a 401 asks
+     * for it: the realm (from the Host header) and scope cost a request that succeeds nothing.
+     */
+    bearerChallenge: (() => BearerChallenge) | undefined;
   }
 }
 
@@ -27,14 +30,14 @@ export interface BearerChallenge {
  * named the Bearer challenge of its scope, and a route's config may ask for Basic.
  */
 export function challengeFor(request: FastifyRequest, error: RegistryError): string | undefined {
-  if (request.bearerChallenge !== undefined) return bearerChallenge(request.bearerChallenge, error.context.credentials);
+  if (request.bearerChallenge !== undefined) return bearerChallenge(request.bearerChallenge(), error.context.credentials);
   if (request.routeOptions.config.challenge === 'basic') return basicChallenge;
   return undefined;
 }
 
 /** For the /v2/ guard: any 401 this request ends in tells the client where to get a token for `scope`. */
-export function expectBearer(request: FastifyRequest, externalUrl: string | undefined, service: string, scope: string | undefined): void {
-  request.bearerChallenge = { realm: tokenRealm(request, externalUrl), service, scope };
+export function expectBearer(request: FastifyRequest, externalUrl: string | undefined, service: string, scope: () => string | undefined): void {
+  request.bearerChallenge = () => ({ realm: tokenRealm(request, externalUrl), service, scope: scope() });
 }
 
 /**

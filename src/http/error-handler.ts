@@ -49,7 +49,7 @@ function setContextHeaders(error: RegistryError, request: FastifyRequest, reply:
 /** A /v2/ 401 names what the token lacked, as Distribution's do, unless its thrower said more. */
 function withChallengeDetail(error: RegistryError, request: FastifyRequest): RegistryError {
   if (error.code !== 'UNAUTHORIZED' || error.detail !== undefined || request.bearerChallenge === undefined) return error;
-  const detail = scopeDetail(request.bearerChallenge);
+  const detail = scopeDetail(request.bearerChallenge());
   return detail === undefined ? error : new RegistryError(error.code, error.message, detail, error.context);
 }
 

@@ -51,12 +51,7 @@ export class ListingService {
   }
 
   async #cached(key: string, read: () => Promise<Page>): Promise<Page> {
-    const version = this.metadata.changeVersion();
-    const hit = this.#pages.get(key, version);
-    if (hit) return hit;
-    const page = await read();
-    this.#pages.set(key, page, version);
-    return page;
+    return this.#pages.through(key, this.metadata.changeVersion(), read);
   }
 
   /** Manifests in the repository whose subject is `digest`; an empty list when none (never 404). */

@@ -12,6 +12,7 @@ import { makeTempDir, removeDir, run, runCommand, sha256Digest, type RunResult }
 import { skopeoPush } from '../support/clients/skopeo.js';
 import { orasPath, tool } from '../support/clients/tools.js';
 import { basic } from '../support/basic-auth.js';
+import { cleanUp } from '../support/cleanup.js';
 
 /*
  * Access control as the real clients meet it: one Berth process started with BERTH_ADMIN_PASSWORD (access control
@@ -94,25 +95,13 @@ describe('access control with docker, containerd and oras against one Berth proc
     dockerd = await startDockerd({ containerdSocket: containerd.socket });
   });
 
-  after(async () => {
-    // Each step runs even when one before it throws, so no daemon or folder outlives the file.
-    const steps: (() => Promise<void> | void)[] = [
-      () => dockerd?.stop(),
-      () => containerd?.stop(),
-      () => berth?.stop(),
-      () => { if (berth) removeDataDir(berth.dataDir); },
-      () => removeDir(work),
-    ];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, 'cleaning up after the access e2e tests failed');
-  });
+  after(() => cleanUp('the access e2e tests', [
+    () => dockerd?.stop(),
+    () => containerd?.stop(),
+    () => berth?.stop(),
+    () => { if (berth) removeDataDir(berth.dataDir); },
+    () => removeDir(work),
+  ]));
 
   it('the admin\'s first push created the project, private: anonymous gets 401 with a Bearer challenge, admin Basic gets the image', async () => {
     const project = await admin.expect<{ name: string; public: boolean }>(200, 'GET', '/api/v1/projects/team');

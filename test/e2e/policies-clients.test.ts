@@ -19,6 +19,7 @@ import { makeTempDir, removeDir, runCommand, type RunResult } from '../support/c
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { tool } from '../support/clients/tools.js';
 import { runBerthCli } from '../support/berth-cli.js';
+import { cleanUp } from '../support/cleanup.js';
 
 const timeout = 300_000;
 const adminPassword = 'policies-admin-password-1';
@@ -173,24 +174,12 @@ describe('immutable tags and quarantine with skopeo, podman and containerd again
     containerd = await startContainerd();
   });
 
-  after(async () => {
-    // Each step runs even when one before it throws, so no daemon or folder outlives the file.
-    const steps: (() => Promise<void> | void)[] = [
-      () => containerd?.stop(),
-      () => berth?.stop(),
-      () => { if (berth) removeDataDir(berth.dataDir); },
-      () => removeDir(work),
-    ];
-    const failures: unknown[] = [];
-    for (const step of steps) {
-      try {
-        await step();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw new AggregateError(failures, 'cleaning up after the policy e2e tests failed');
-  });
+  after(() => cleanUp('the policy e2e tests', [
+    () => containerd?.stop(),
+    () => berth?.stop(),
+    () => { if (berth) removeDataDir(berth.dataDir); },
+    () => removeDir(work),
+  ]));
 
   describe('immutable tags', { timeout }, () => {
     let rule: ImmutableRule;
