@@ -21,10 +21,6 @@ export const eventTypes = [
 
 export type EventType = (typeof eventTypes)[number];
 
-export function isEventType(value: string): value is EventType {
-  return (eventTypes as readonly string[]).includes(value);
-}
-
 export type ActorKind = 'anonymous' | 'user' | 'robot' | 'system';
 
 /** Who caused a change, and from where. */

@@ -46,10 +46,6 @@ export class PolicyPoint {
     this.#beforeWrite = all.filter((policy) => policy.beforeWrite);
   }
 
-  get names(): string[] {
-    return this.#policies.map((policy) => policy.name);
-  }
-
   async beforeWrite(context: RequestContext, repository: string): Promise<void> {
     for (const policy of this.#beforeWrite) await policy.beforeWrite!(context, repository);
   }

@@ -1,6 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import { anonymous } from '../auth/principal.js';
-import { systemOrigin, type EventOrigin } from '../events/registry-event.js';
+import type { EventOrigin } from '../events/registry-event.js';
 
 /** The registry actions a request can take on a repository (the token spec's names). */
 export type RegistryAction = 'pull' | 'push' | 'delete';
@@ -19,11 +18,3 @@ export interface RequestContext {
   /** Whether the caller may take `action` on `repository`, as access control decides it now. */
   may(action: RegistryAction, repository: string): Promise<boolean>;
 }
-
-/** Berth's own work (a sweep, a test's direct call): may do anything, and is recorded as the system. */
-export const systemContext: RequestContext = Object.freeze({
-  origin: systemOrigin,
-  principal: anonymous,
-  requestId: undefined,
-  may: async () => true,
-});
