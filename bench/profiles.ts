@@ -32,6 +32,14 @@ export interface Profile {
    * bcrypt on each of an image's five requests.
    */
   readonly auth: { readonly clients: number; readonly seconds: number; readonly images: number };
+  /**
+   * The scale session: a registry shaped like Harbor's dataset "small" scaled by `factor` (1 is the whole dataset,
+   * see scenarios/scale-dataset.ts), seeded `seedInFlight` repositories at a time, then each call from `clients` for
+   * `seconds`. Its own `rounds`: seeding a large registry takes long, once per round and registry.
+   */
+  readonly scale: {
+    readonly factor: number; readonly rounds: number; readonly seedInFlight: number; readonly clients: number; readonly seconds: number;
+  };
   readonly ceilings: { readonly sha256Bytes: number; readonly generatorBytes: number; readonly fsyncBytes: number; readonly loopbackBytes: number };
 }
 
@@ -51,6 +59,7 @@ const full: Profile = {
   tags: { count: 10_000, inFlight: 8, listClients: 4, listSeconds: 5 },
   skopeo: { layers: 5, layerBytes: 60 * MiB, reps: 2 },
   auth: { clients: 32, seconds: 10, images: 100 },
+  scale: { factor: 1, rounds: 1, seedInFlight: 16, clients: 32, seconds: 10 },
   ceilings: { sha256Bytes: 1 * GiB, generatorBytes: 1 * GiB, fsyncBytes: 512 * MiB, loopbackBytes: 4 * GiB },
 };
 
@@ -70,6 +79,7 @@ const quick: Profile = {
   tags: { count: 1000, inFlight: 8, listClients: 4, listSeconds: 1.5 },
   skopeo: { layers: 5, layerBytes: 20 * MiB, reps: 1 },
   auth: { clients: 32, seconds: 2.5, images: 40 },
+  scale: { factor: 0.02, rounds: 1, seedInFlight: 16, clients: 32, seconds: 2.5 },
   ceilings: { sha256Bytes: 512 * MiB, generatorBytes: 512 * MiB, fsyncBytes: 256 * MiB, loopbackBytes: 2 * GiB },
 };
 
@@ -90,6 +100,7 @@ const smoke: Profile = {
   tags: { count: 300, inFlight: 8, listClients: 4, listSeconds: 0.5 },
   skopeo: { layers: 5, layerBytes: MiB, reps: 1 },
   auth: { clients: 32, seconds: 1, images: 10 },
+  scale: { factor: 0.002, rounds: 2, seedInFlight: 16, clients: 32, seconds: 1 },
   ceilings: { sha256Bytes: 64 * MiB, generatorBytes: 64 * MiB, fsyncBytes: 32 * MiB, loopbackBytes: 256 * MiB },
 };
 

@@ -18,13 +18,19 @@ import { manifestRead } from './scenarios/manifest-read.js';
 import { skopeoCopy } from './scenarios/skopeo-copy.js';
 import { smallImages } from './scenarios/small-images.js';
 import { tagsAndCatalog } from './scenarios/tags-catalog.js';
+import { scale } from './scenarios/scale.js';
+import { scaleDiskNeed, scaleShape } from './scenarios/scale-dataset.js';
+import { formatScaleTargets, scaleVerdicts } from './scenarios/scale-targets.js';
 import { berth, berthOnObjectStorage } from './servers/berth.js';
 import { distribution, distributionOnObjectStorage } from './servers/distribution.js';
 import { startObjectStorageBackends } from './servers/object-storage.js';
 import { killAllServers, type ServerLauncher } from './servers/server.js';
 import { runSession, syncFileSystem, type Session } from './session.js';
 
-const sessions: Session[] = [
+/** A session may run its own number of rounds (the profile's otherwise; --rounds sets both). */
+type BenchSession = Session & { readonly rounds?: (profile: Profile) => number };
+
+const sessions: BenchSession[] = [
   { id: 'push', scenarios: [blobPush] },
   { id: 'pull', scenarios: [blobPull] },
   { id: 'fanout', scenarios: [fanOut] },
@@ -34,6 +40,8 @@ const sessions: Session[] = [
   { id: 'skopeo', scenarios: [skopeoCopy] },
   // Both registries with access control on: Berth with BERTH_ADMIN_PASSWORD, Distribution with htpasswd (bcrypt).
   { id: 'auth', auth: true, scenarios: [authManifestRead, authSmallImages] },
+  // A registry shaped like Harbor's performance dataset "small", seeded once per round: long at full size.
+  { id: 'scale', scenarios: [scale], rounds: (profile) => profile.scale.rounds },
 ];
 
 /** A and B of every round, in this order. */
@@ -42,13 +50,16 @@ const usage = `Usage: npm run bench [-- OPTIONS]
 
 Runs Berth and CNCF Distribution 2.8 side by side (rounds A B A B) and prints one table of both and their ratio.
 
-  --full             the full profile (default; about 15–20 minutes)
+  --full             the full profile (default; about 15–20 minutes, and about an hour more for the scale session)
   --quick            the quick profile (under 5 minutes)
   --smoke            tiny sizes and durations, to check that everything works (about a minute; figures mean little)
-  --rounds N         rounds per registry (default: the profile's)
+  --rounds N         rounds per registry (default: the profile's; the scale session has its own, 1 in full and quick)
   --only LIST        sessions to run, comma-separated: ${sessions.map((session) => session.id).join(', ')}
   --backends KIND    files (default): both on local disk, Berth on SQLite; s3: both registries' blobs in a real S3
                      server (OpenStack Swift, started for the run) and Berth's metadata in a real PostgreSQL
+  --scale-factor F   the scale session's dataset: Harbor's "small" (100 projects × 100 repositories × 10 artifacts ×
+                     5 tags) × F, by the number of repositories (0.01: 1 project of 100 repositories; default: 1 in
+                     full, 0.02 in quick, 0.002 in smoke)
   --data-root DIR    where the registries' data directories go (default: the system's temporary directory)
   --no-ceilings      skip measuring the machine's limits
   --out FILE         where to write the JSON (default: bench/results/<timestamp>.json)
@@ -59,6 +70,7 @@ const argumentOptions = {
   quick: { type: 'boolean' },
   smoke: { type: 'boolean' },
   rounds: { type: 'string' },
+  'scale-factor': { type: 'string' },
   only: { type: 'string' },
   backends: { type: 'string' },
   'data-root': { type: 'string' },
@@ -87,7 +99,14 @@ async function main(): Promise<number> {
   if (values.rounds !== undefined) {
     const rounds = Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${values.rounds}: expected a whole number of 1 or more`);
-    profile = { ...base, rounds };
+    profile = { ...base, rounds, scale: { ...base.scale, rounds } };
+  }
+  if (values['scale-factor'] !== undefined) {
+    const factor = Number(values['scale-factor']);
+    if (!Number.isFinite(factor) || factor <= 0 || factor > 10) {
+      throw new UsageError(`--scale-factor ${values['scale-factor']}: expected a number above 0 and at most 10`);
+    }
+    profile = { ...profile, scale: { ...profile.scale, factor } };
   }
   let selected = sessions;
   if (values.only !== undefined) {
@@ -111,6 +130,12 @@ async function main(): Promise<number> {
   const freeGiB = (space.bavail * space.bsize) / 2 ** 30;
   const needGiB = profile.name === 'smoke' ? 1 : 8;
   if (freeGiB < needGiB) throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB free; the ${profile.name} profile needs about ${needGiB} GiB`);
+  const scaleNeed = selected.some((session) => session.id === 'scale') ? scaleDiskNeed(scaleShape(profile.scale.factor)) : undefined;
+  if (scaleNeed && (space.bavail * space.bsize < scaleNeed.bytes || space.ffree < scaleNeed.inodes)) {
+    throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB and ${space.ffree.toLocaleString('en-US')} inodes free; the scale session at factor `
+      + `${profile.scale.factor} needs about ${(scaleNeed.bytes / 2 ** 30).toFixed(1)} GiB and ${scaleNeed.inodes.toLocaleString('en-US')} inodes: `
+      + 'pass a smaller --scale-factor, or --data-root on a larger file system');
+  }
   const workRoot = await mkdtemp(join(dataRoot, 'berth-bench-'));
   const cleanUp = async (): Promise<void> => {
     killAllServers();
@@ -145,9 +170,10 @@ async function main(): Promise<number> {
     }
 
     for (const session of selected) {
-      for (let round = 1; round <= profile.rounds; round++) {
+      const rounds = session.rounds?.(profile) ?? profile.rounds;
+      for (let round = 1; round <= rounds; round++) {
         const elapsed = formatDuration((Date.now() - started.getTime()) / 1000);
-        process.stderr.write(`bench: session ${session.id}, round ${round} of ${profile.rounds} (${elapsed} so far, load average ${loadavg()[0]!.toFixed(2)})\n`);
+        process.stderr.write(`bench: session ${session.id}, round ${round} of ${rounds} (${elapsed} so far, load average ${loadavg()[0]!.toFixed(2)})\n`);
         for (const launcher of launchers) {
           await runSession({ session, launcher, round, profile, workRoot, results });
         }
@@ -168,8 +194,11 @@ async function main(): Promise<number> {
       machine: { description: info.machine, cpus: cpus().length, memoryBytes: totalmem(), kernel: release(), node: process.version, loadAverageAtEnd: loadAtEnd },
       dataDisk: info.dataDisk,
       ceilingsMBps: ceilings ?? null,
+      ...(scaleVerdicts(results).length > 0 && { scaleTargets: { factor: profile.scale.factor, calls: scaleVerdicts(results) } }),
     });
     process.stdout.write(`\n${report}\n\n`);
+    const scaleTargets = formatScaleTargets(results, profile.scale);
+    if (scaleTargets !== undefined) process.stdout.write(`${scaleTargets}\n\n`);
     process.stdout.write(`Load average at end: ${loadAtEnd}. Took ${formatDuration((finished.getTime() - started.getTime()) / 1000)}.\n`);
     process.stdout.write(`Results written to ${outFile}\n`);
     return results.anomalies.length > 0 ? 1 : 0;

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # gcc and libc6-dev build the sendfile helper (native/sendfile.c), so the tests run the path users get;
 # postgresql-15, nginx and OpenStack Swift (with memcached) are the real database, load balancer and S3 server the
 # tests start themselves (test/support/); slapd and ldap-utils are the real LDAP server the access tests seed;
-# chromium is the real browser the sign-in pages are tested in (through playwright-core, which downloads no browser).
-packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium)
+# chromium is the real browser the sign-in pages are tested in (through playwright-core, which downloads no browser);
+# prometheus brings the Prometheus server and promtool the metrics tests start and run themselves (its system service
+# is never used).
+packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium prometheus)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

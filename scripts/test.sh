@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 npm run --silent lint
 npx tsc --noEmit
+npx tsc --noEmit -p ui
 # Child-process tests run bin/berth.js, which runs the bundle in dist/ as users do; build it from these sources.
 npm run build --silent
 mapfile -t files < <(find test -name '*.test.ts' | sort)

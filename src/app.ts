@@ -13,21 +13,30 @@ import { TokenService } from './auth/token-service.js';
 import type { BerthConfig } from './config/config-schema.js';
 import { OperatorError } from './errors/operator-error.js';
 import { buildServer } from './http/build-server.js';
+import { buildMetricsServer } from './http/routes/metrics-routes.js';
+import { blobSendCounts } from './http/send-blob.js';
 import { sendfileAddon } from './http/native-sendfile.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import { migratePostgresDatabase, openPostgresMetadataStore } from './metadata/open-postgres.js';
 import { migrateSqliteFile, openSqliteMetadataStore } from './metadata/open-sqlite.js';
 import { AdminAudit } from './auth/admin/admin-actor.js';
 import { OutboxDispatcher } from './events/outbox-dispatcher.js';
+import { artifactFactsBackfill } from './features/artifact-facts/artifact-facts-backfill.js';
 import { auditRetention } from './features/audit-retention/audit-retention.js';
 import { auditTrail, auditTrailConsumer } from './features/audit-trail/audit-trail.js';
 import type { Feature } from './features/feature.js';
 import { immutableTags } from './features/immutable-tags/immutable-tags.js';
 import { quarantine } from './features/quarantine/quarantine.js';
 import { uploadExpiry } from './features/upload-expiry/upload-expiry.js';
+import { usage } from './features/usage/usage.js';
 import { webhooks } from './features/webhooks/webhooks.js';
+import { ArtifactInspector } from './insight/artifact-inspector.js';
+import { InsightService } from './insight/insight-service.js';
+import { ProjectScopes } from './insight/project-scope.js';
 import { JobRunner, nodeName } from './jobs/job-runner.js';
+import { RegistryMetrics } from './metrics/registry-metrics.js';
 import { HealthService } from './ops/health-service.js';
+import { ArtifactFactsCollector } from './registry/artifact-facts-collector.js';
 import { BlobService } from './registry/blob-service.js';
 import { ListingService } from './registry/listing-service.js';
 import { ManifestService } from './registry/manifest-service.js';
@@ -44,8 +53,11 @@ export interface Berth {
   readonly log: Logger;
   /** Access control: its store, policy, tokens and audit log (for tests and embedding). */
   readonly access: AccessControl;
-  /** Starts listening; resolves to the address actually bound (port 0 picks a free one). */
-  listen(): Promise<{ host: string; port: number }>;
+  /**
+   * Starts listening; resolves to the address actually bound (port 0 picks a free one), and that of the metrics'
+   * own listener when metrics.listen is set.
+   */
+  listen(): Promise<{ host: string; port: number; metrics?: { host: string; port: number } }>;
   /** Lets in-flight requests finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
 }
@@ -64,6 +76,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const access = await openAccessControl(config, metadata, logger);
   const adminAudit = new AdminAudit(access.audit);
   const policies = new PolicyPoint([projectCreation(access)], (record) => access.audit.record(refusalAudit(record)));
+  const facts = new ArtifactFactsCollector((digest) => store.read(digest), () => metadata.insight());
   const uploads = new UploadService(store, metadata, { blobMaxBytes: config.limits.blobMaxBytes }, policies);
 
   // Every capability built on the registry's seams, in one list: its policies, outbox consumers and jobs.
@@ -86,6 +99,8 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     quarantines,
     immutable,
     hooks,
+    usage(() => metadata.insight()),
+    artifactFactsBackfill(metadata, facts, logger.child({ component: 'artifact-facts' })),
   ];
 
   policies.add(features.flatMap((feature) => feature.policies ?? []));
@@ -101,12 +116,20 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     await dispatcher.catchUp(auditTrailConsumer);
   });
 
+  const scopes = new ProjectScopes(access, () => metadata.changeVersion());
+  // Prometheus metrics: plain numbers counted where things happen, read from these sources when scraped.
+  const metrics = config.metrics.enabled ? new RegistryMetrics({
+    uploads, blobBytesSent: () => blobSendCounts.bytes, metadata, outbox: metadata.outbox(),
+    consumers: features.flatMap((feature) => feature.consumers ?? []).map((consumer) => consumer.name),
+    jobKinds: [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob].map((job) => job.kind),
+    webhookDeliveries: hooks.deliveries, log: logger.child({ component: 'metrics' }),
+  }) : undefined;
   const services = {
     blobs: new BlobService(store, metadata, config.delete.enabled, policies, pulls, config.storage.s3.redirectSeconds),
     uploads,
     manifests: new ManifestService(metadata, {
       maxBytes: config.limits.manifestMaxBytes, deleteEnabled: config.delete.enabled, allowSparseIndexes: config.manifests.allowSparseIndexes,
-    }, policies, pulls),
+    }, policies, pulls, facts),
     listings: new ListingService(metadata, { catalogDefault: config.catalog.defaultPageSize, max: config.catalog.maxPageSize }),
     health: new HealthService(store, metadata),
     access,
@@ -115,7 +138,12 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     quarantines: quarantines.service,
     immutableTags: immutable.service,
     webhooks: hooks.service,
+    insight: new InsightService(() => metadata.insight(), scopes, () => metadata.changeVersion()),
+    inspector: new ArtifactInspector(metadata, (digest) => store.read(digest), scopes),
     externalUrl: config.externalUrl,
+    metrics: metrics && {
+      metrics, path: config.metrics.path, public: config.metrics.public, ownListener: config.metrics.listen !== undefined,
+    },
     // Discovery waits for the first sign-in, so Berth starts while the provider is down.
     oidc: config.auth.oidc && await openOidc(config.auth.oidc, {
       store: access.store, tokens: access.tokens, audit: access.audit,
@@ -131,6 +159,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     tls: config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : undefined,
     trustProxy: config.trustProxy,
   });
+  const metricsServer = services.metrics?.ownListener ? buildMetricsServer(services.metrics, logger.child({ component: 'metrics' })) : undefined;
 
   return {
     server,
@@ -154,6 +183,14 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       if (!access.enabled) {
         logger.warn('access control is off: anyone who reaches this address may push, pull and delete; set BERTH_ADMIN_PASSWORD to turn it on');
       }
+      if (metricsServer && config.metrics.listen !== undefined) {
+        const metricsAt = splitListen(config.metrics.listen);
+        await metricsServer.listen(metricsAt);
+        const metricsAddress = metricsServer.server.address();
+        const metricsPort = typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : metricsAt.port;
+        logger.info({ host: metricsAt.host, port: metricsPort, path: config.metrics.path }, 'metrics listening, without authentication');
+        return { host, port: bound, metrics: { host: metricsAt.host, port: metricsPort } };
+      }
       return { host, port: bound };
     },
     async close() {
@@ -168,6 +205,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       } finally {
         clearInterval(reaper);
         clearTimeout(grace);
+        await metricsServer?.close();
         await pulls.flush();
         await dispatcher.stop();
         await jobs.stop();

@@ -38,7 +38,7 @@ export class AccessControl {
    * The user or robot each token speaks for, as the store has them now (cached for one change version): so that a
    * disabled user's or revoked robot's token stops working at once, and its roles are the current ones.
    */
-  readonly #principals = new VersionedCache<{ principal: Principal; expiresAt: number | undefined } | null>(10_000, () => 1);
+  readonly #principals = new VersionedCache<{ principal: Principal; expiresAt: number | undefined } | null>(10_000, () => 1, 'principals');
   /** Projects known to exist, so that a push does not ask the database each time; forgotten every minute. */
   #knownProjects = new Set<string>();
   readonly #forget: NodeJS.Timeout;

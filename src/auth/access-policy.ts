@@ -23,7 +23,7 @@ export class AccessPolicy {
   readonly #store: AccessStore;
   readonly #changeVersion: () => number;
   readonly #createProjectsOnPush: boolean;
-  readonly #cache = new VersionedCache<ProjectDecision>(20_000, () => 1);
+  readonly #cache = new VersionedCache<ProjectDecision>(20_000, () => 1, 'access_decisions');
 
   constructor(store: AccessStore, changeVersion: () => number, options: { createProjectsOnPush: boolean }) {
     this.#store = store;

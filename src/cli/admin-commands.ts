@@ -3,6 +3,7 @@ import { registerAuditCommands } from './audit-commands.js';
 import { registerCliSecretCommands } from './cli-secret-commands.js';
 import { addConnectionOptions } from './connection.js';
 import { registerGroupCommands } from './group-commands.js';
+import { registerInsightCommands } from './insight-commands.js';
 import { registerLoginCommands } from './login-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerProjectCommands } from './project-commands.js';
@@ -26,4 +27,5 @@ export function registerAdminCommands(program: Command): void {
   registerAuditCommands(program);
   registerPolicyCommands(program);
   registerWebhookCommands(program);
+  registerInsightCommands(program);
 }

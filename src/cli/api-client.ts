@@ -18,16 +18,22 @@ export interface PageBody<T> {
   readonly next: string | null;
 }
 
-/** A client of one registry's administration API, with Node's fetch and Basic credentials. */
+/** A client of one registry's administration API, with Node's fetch and Basic credentials (or none, for reads). */
 export class ApiClient {
   readonly url: string;
   readonly username: string;
-  readonly #authorization: string;
+  /** Undefined for an anonymous client. */
+  readonly #authorization: string | undefined;
 
-  constructor(url: string, username: string, password: string) {
+  constructor(url: string, username: string, password: string | undefined) {
     this.url = url;
     this.username = username;
-    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    this.#authorization = password === undefined ? undefined : `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+
+  /** A client without credentials: the API serves it what anonymous callers may read (public projects, or all when access control is off). */
+  static anonymous(url: string): ApiClient {
+    return new ApiClient(url, 'anonymous', undefined);
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -68,7 +74,7 @@ export class ApiClient {
       return await fetch(target, {
         method,
         headers: {
-          authorization: this.#authorization, accept: 'application/json',
+          ...(this.#authorization !== undefined && { authorization: this.#authorization }), accept: 'application/json',
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         ...(body !== undefined && { body: JSON.stringify(body) }),

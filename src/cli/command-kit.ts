@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { OperatorError } from '../errors/operator-error.js';
 import type { ApiClient } from './api-client.js';
-import { connect, type ConnectionOptions } from './connection.js';
+import { connect, connectViewer, type ConnectionOptions } from './connection.js';
 
 /** The options of a command merged with the program's (--url, -u, --password-stdin may come anywhere). */
 export type Options = ConnectionOptions & Record<string, unknown>;
@@ -17,6 +17,19 @@ export function withClient(run: (client: ApiClient, options: Options, ...args: s
     const args = received.slice(0, -2) as string[];
     const options = command.optsWithGlobals<Options>();
     await run(await connect(options), options, ...args);
+  };
+}
+
+/**
+ * As `withClient`, for commands that only read what anonymous callers may also read: without a user to act as, the
+ * client sends no credentials (an open registry, or public projects) instead of asking for a login.
+ */
+export function withViewer(run: (client: ApiClient, options: Options, ...args: string[]) => Promise<void>) {
+  return async (...received: unknown[]): Promise<void> => {
+    const command = received[received.length - 1] as Command;
+    const args = received.slice(0, -2) as string[];
+    const options = command.optsWithGlobals<Options>();
+    await run(await connectViewer(options), options, ...args);
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { OperatorError } from '../errors/operator-error.js';
 import { ApiClient } from './api-client.js';
-import { readLogin } from './credentials.js';
+import { readLogin, type StoredLogin } from './credentials.js';
 import { readStdin } from './prompt.js';
 
 /** The options every administration command takes, on the command line or in the environment. */
@@ -25,12 +25,8 @@ export function addConnectionOptions(program: Command): void {
  */
 export async function connect(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
   const stored = await readLogin(env);
-  const given = options.url ?? env.BERTH_URL;
-  const url = given !== undefined ? normalizeUrl(given) : stored?.url;
-  if (url === undefined) {
-    throw new OperatorError('no registry to talk to: run "berth login <url>" first, or give --url (or BERTH_URL)');
-  }
-  const username = options.username ?? env.BERTH_USERNAME ?? (stored?.url === url ? stored.username : undefined);
+  const url = registryUrl(options, stored, env);
+  const username = userFor(url, options, stored, env);
   if (username === undefined) {
     throw new OperatorError(`no user for ${url}: run "berth login ${url}", or give -u (or BERTH_USERNAME) with a password`);
   }
@@ -42,6 +38,33 @@ export async function connect(options: ConnectionOptions, env: NodeJS.ProcessEnv
     throw new OperatorError(`no password for ${username} at ${url}: run "berth login ${url} -u ${username}", or give --password-stdin (or BERTH_PASSWORD)`);
   }
   return new ApiClient(url, username, password);
+}
+
+/**
+ * A client for the reads anonymous callers may make (public projects; everything on an open registry): as
+ * `connect` when a user is named (on the command line, in the environment or by the stored login for this
+ * registry), else one that sends no credentials rather than refusing.
+ */
+export async function connectViewer(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
+  const stored = await readLogin(env);
+  const url = registryUrl(options, stored, env);
+  if (userFor(url, options, stored, env) === undefined) return ApiClient.anonymous(url);
+  return connect(options, env);
+}
+
+/** The registry the options, the environment or the stored login name, in that order. */
+function registryUrl(options: ConnectionOptions, stored: StoredLogin | undefined, env: NodeJS.ProcessEnv): string {
+  const given = options.url ?? env.BERTH_URL;
+  const url = given !== undefined ? normalizeUrl(given) : stored?.url;
+  if (url === undefined) {
+    throw new OperatorError('no registry to talk to: run "berth login <url>" first, or give --url (or BERTH_URL)');
+  }
+  return url;
+}
+
+/** Who to act as at `url`; the stored login's user only for the stored registry. */
+function userFor(url: string, options: ConnectionOptions, stored: StoredLogin | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return options.username ?? env.BERTH_USERNAME ?? (stored?.url === url ? stored.username : undefined);
 }
 
 /** The registry's base URL: https:// unless a scheme is given, without a trailing slash or path to the API. */

@@ -3,6 +3,10 @@ import { ldapConfigSchema } from './ldap-config.js';
 import { oidcConfigSchema } from './oidc-config.js';
 
 const listenPattern = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/;
+/** A plain absolute path: no query, no trailing slash, no "." or ".." segments. */
+const metricsPathPattern = /^(\/(?!\.\.?(\/|$))[A-Za-z0-9._~-]+)+$/;
+/** Paths the registry's own endpoints answer under. */
+const reservedPaths = /^\/(v2|auth|api|healthz|readyz)(\/|$)/;
 
 /**
  * Berth's configuration. Every key has a default, so Berth runs with no configuration at all: data in ./berth-data,
@@ -153,6 +157,22 @@ export const configSchema = z.object({
     retryBaseSeconds: z.number().positive().max(3600).default(5),
     /** Delivered and failed deliveries are deleted from the delivery log after this many days; 0 keeps them. */
     keepDeliveriesDays: z.number().int().nonnegative().default(30),
+  }).strict().default({}),
+  metrics: z.object({
+    /** Serve Prometheus metrics (requests, bytes, pushes and pulls, caches, queues, the process). */
+    enabled: z.boolean().default(true),
+    /** The path they are served at. */
+    path: z.string().regex(metricsPathPattern, 'expected a path such as /metrics: letters, digits, ".", "_", "~", "-" between slashes')
+      .refine((path) => !reservedPaths.test(path),
+        'this path belongs to the registry\'s own endpoints (/v2, /auth, /api, /healthz, /readyz): choose another, such as /metrics')
+      .default('/metrics'),
+    /**
+     * HOST:PORT of a listener of their own, serving only the metrics path and without authentication: for an internal
+     * address that only the monitoring system reaches. Set, the main listener no longer serves them.
+     */
+    listen: z.string().regex(listenPattern, 'expected HOST:PORT, for example 127.0.0.1:9090').optional(),
+    /** On the main listener with access control on, serve them to anyone rather than to system administrators only. */
+    public: z.boolean().default(false),
   }).strict().default({}),
   /** Seconds in-flight requests get to finish on shutdown before connections are closed. */
   shutdownGraceSeconds: z.number().int().nonnegative().default(30),

@@ -44,6 +44,10 @@ const environmentKeys: Record<string, string> = {
   BERTH_ALLOW_OPEN: 'auth.allowOpen',
   BERTH_TOKEN_TTL_SECONDS: 'auth.tokenTtlSeconds',
   BERTH_AUDIT_KEEP_DAYS: 'audit.keepDays',
+  BERTH_METRICS_ENABLED: 'metrics.enabled',
+  BERTH_METRICS_PATH: 'metrics.path',
+  BERTH_METRICS_LISTEN: 'metrics.listen',
+  BERTH_METRICS_PUBLIC: 'metrics.public',
 };
 
 export interface ConfigSources {

@@ -5,8 +5,11 @@ import { handleClientError, handleFrameworkError, noSuchEndpoint } from './clien
 import { handleError } from './error-handler.js';
 import { registerApiRoutes } from './api/register-api-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerMetrics } from './routes/metrics-routes.js';
 import { registerOidcRoutes } from './routes/oidc-routes.js';
+import { registerSessionRoutes } from './routes/session-routes.js';
 import { registerTokenRoutes } from './routes/token-routes.js';
+import { registerUiRoutes } from './routes/ui-routes.js';
 import type { RegistryServices } from './registry-services.js';
 import { registerV2Routes } from './v2-routes.js';
 
@@ -53,6 +56,9 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
     });
   }
 
+  // Before any route, so that every request is counted, 404s included.
+  if (services.metrics) registerMetrics(app, services.metrics, services.access);
+
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw noSuchEndpoint(request);
@@ -64,5 +70,7 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   registerTokenRoutes(app, services.access);
   registerApiRoutes(app, services);
   registerOidcRoutes(app, services);
+  registerSessionRoutes(app, services);
+  registerUiRoutes(app);
   return app;
 }

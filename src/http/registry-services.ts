@@ -8,8 +8,11 @@ import type { HealthService } from '../ops/health-service.js';
 import type { BlobService } from '../registry/blob-service.js';
 import type { ListingService } from '../registry/listing-service.js';
 import type { ManifestService } from '../registry/manifest-service.js';
+import type { ArtifactInspector } from '../insight/artifact-inspector.js';
+import type { InsightService } from '../insight/insight-service.js';
 import type { PolicyPoint } from '../registry/policy-point.js';
 import type { UploadService } from '../registry/upload-service.js';
+import type { MetricsExposure } from './routes/metrics-routes.js';
 
 /** What the composition root (app.ts) hands the HTTP layer: the services it translates requests into calls on. */
 export interface RegistryServices {
@@ -26,8 +29,14 @@ export interface RegistryServices {
   readonly quarantines: QuarantineService;
   readonly immutableTags: ImmutableTagService;
   readonly webhooks: WebhookService;
+  /** Tag lists, queries, "latest" and usage figures. */
+  readonly insight: InsightService;
+  /** The artifact page: a manifest with its platforms' configs, referrers and pulls. */
+  readonly inspector: ArtifactInspector;
   /** The address clients reach Berth at, when configured; token realms are built from it. */
   readonly externalUrl: string | undefined;
+  /** Prometheus metrics, when metrics.enabled: the figures, and where and to whom they are served. */
+  readonly metrics?: MetricsExposure | undefined;
   /** Browser sign-in through OpenID Connect, when auth.oidc is configured. */
   readonly oidc?: OidcLoginService | undefined;
 }

@@ -15,8 +15,11 @@ const stalledPausesMs = [5, 10, 20, 50, 100, 250];
 /** A client that reads nothing for this long is cut off, as an idle socket would be. */
 const stalledLimitMs = 120_000;
 
-/** Blob bodies sent each way since start: for metrics, and for tests to see which path served them. */
-export const blobSendCounts = { sendfile: 0, streamed: 0 };
+/**
+ * Blob bodies sent each way since start, and their bytes: for metrics, and for tests to see which path served them.
+ * Bytes count as the kernel sends them on the sendfile path, and once the whole body is out on the streamed one.
+ */
+export const blobSendCounts = { sendfile: 0, streamed: 0, bytes: 0 };
 
 /**
  * Sends a blob body whose headers are set on `reply`. A blob in a local file goes to a plain TCP socket with
@@ -30,6 +33,9 @@ export function sendBlob(reply: FastifyReply, stream: Readable): FastifyReply | 
   const fd = socket?._handle?.fd;
   if (!region || !addon || !socket || socket.encrypted || typeof fd !== 'number' || fd < 0 || region.length === 0) {
     blobSendCounts.streamed++;
+    const length = Number(reply.getHeader('content-length'));
+    // 'finish': the whole body has been handed to the socket (a body cut short is not counted).
+    if (Number.isSafeInteger(length)) reply.raw.once('finish', () => { blobSendCounts.bytes += length; });
     return reply.send(stream);
   }
   blobSendCounts.sendfile++;
@@ -54,6 +60,7 @@ async function sendRegion(reply: FastifyReply, socket: Socket, socketFd: number,
         Math.min(quantumBytes, region.length - sent), socketWaitMs);
       if (count > 0) {
         sent += count;
+        blobSendCounts.bytes += count;
         stalledSince = 0;
         pause = 0;
         continue;

@@ -11,6 +11,13 @@ import type { RegistryServices } from './registry-services.js';
 import { requestContext } from './request-context.js';
 import { parseV2Path, type V2Route } from './v2-path.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The /v2/ endpoint the path names, once parsed: metrics label requests with it (metrics-routes.ts). */
+    v2Endpoint: V2Route['kind'] | undefined;
+  }
+}
+
 /** One /v2/ request, parsed: what every endpoint handler gets. */
 interface V2Call<R extends V2Route> {
   readonly services: RegistryServices;
@@ -64,6 +71,7 @@ export function registerV2Routes(app: FastifyInstance, services: RegistryService
   const dispatch = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const route = parseV2Path(request.raw.url ?? '');
     if (!route) throw noSuchEndpoint(request);
+    request.v2Endpoint = route.kind;
     const handlers = endpoints[route.kind] as Partial<Record<string, Handler<typeof route.kind>>>;
     const handler = handlers[request.method];
     if (!handler) {
@@ -74,6 +82,7 @@ export function registerV2Routes(app: FastifyInstance, services: RegistryService
     await (handler as Handler<V2Route['kind']>)({ services, route: route as never, request, reply, context: requestContext(access, request) });
   };
   app.decorateRequest('berthCaller', undefined);
+  app.decorateRequest('v2Endpoint', undefined);
 
   const methods = ['GET', 'HEAD', 'PUT', 'POST', 'PATCH', 'DELETE'] as const;
   app.route({ method: [...methods], url: '/v2', handler: dispatch, exposeHeadRoute: false });

@@ -109,6 +109,26 @@ export interface Database {
     error: string | null;
     at: number;
   };
+  /** What queries read of each manifest without parsing it (migration 0007): image config facts and total size. */
+  artifacts: {
+    digest: string;
+    config_digest: string | null;
+    os: string | null;
+    architecture: string | null;
+    variant: string | null;
+    created: number | null;
+    author: string | null;
+    labels: string | null;
+    total_size: number;
+  };
+  /** Platforms of an artifact: one row for an image (child_digest its own digest), one per child of an index. */
+  artifact_platforms: { digest: string; child_digest: string; os: string; architecture: string; variant: string };
+  /** Config labels ('label') and manifest annotations ('annotation') as rows, for filters. */
+  artifact_properties: { digest: string; source: string; key: string; value: string };
+  pull_stats: { repository: string; digest: string; pulls: number; last_pulled_at: number };
+  tag_pull_stats: { repository: string; tag: string; pulls: number; last_pulled_at: number };
+  /** The last outbox event counted into the pull figures (one row, name 'pulls'). */
+  pull_stats_position: { name: string; event_id: number };
   /** Identity and access (migration 0003). Flags are 0/1 integers. */
   users: {
     id: Generated<number>;

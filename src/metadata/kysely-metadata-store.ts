@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import {
   blobLinkedEvent, blobUnlinkedEvent, manifestDeletedEvent, manifestPushedEvents, systemOrigin, tagDeletedEvent,
   type EventOrigin, type NewRegistryEvent,
@@ -7,11 +7,17 @@ import type { AccessStore } from './access-store.js';
 import type { Database } from './database-schema.js';
 import { toEventRow } from './event-rows.js';
 import { KyselyAccessStore } from './kysely-access-store.js';
+import { KyselyInsightStore } from './kysely-insight-store.js';
+import { insertFacts } from './kysely-fact-writes.js';
+import { toJob } from './job-rows.js';
+import { slices } from './slices.js';
 import { KyselyOutboxStore } from './kysely-outbox-store.js';
+import type { InsightStore } from './insight-store.js';
 import { KyselyPolicyStore } from './kysely-policy-store.js';
 import { KyselyWebhookStore } from './kysely-webhook-store.js';
 import type {
-  BlobLink, Job, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer, StoredManifest, UploadSession,
+  BlobLink, ConnectionPoolFigures, Job, JobCount, JobOutcome, JobProgress, JobStatus, MetadataStore, NewJob, NewManifest, Referrer,
+  StoredManifest, UploadSession,
 } from './metadata-store.js';
 import { refuseMovingKeptTags } from './metadata-store.js';
 import type { OutboxStore } from './outbox-store.js';
@@ -25,16 +31,6 @@ import type { WebhookStore } from './webhook-store.js';
 const openJob = sql<boolean>`status in ('queued', 'running')`;
 
 /**
- * Rows or values per statement. SQLite binds at most 32,766 variables and PostgreSQL 65,535; a 4 MiB manifest can
- * name tens of thousands of descriptors, so large lists go in slices of this size.
- */
-const batchSize = 1000;
-
-function* slices<T>(items: readonly T[], size = batchSize): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-/**
  * The metadata store over Kysely: one implementation for every SQL dialect Berth supports. Only this folder
  * imports Kysely.
  */
@@ -46,6 +42,7 @@ export class KyselyMetadataStore implements MetadataStore {
   #outbox: OutboxStore | undefined;
   #policies: PolicyStore | undefined;
   #webhooks: WebhookStore | undefined;
+  #insight: InsightStore | undefined;
   #transactionDone: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>) {
@@ -67,6 +64,12 @@ export class KyselyMetadataStore implements MetadataStore {
     // Counted writes, as for policies: subscription caches drop with every change of a subscription.
     this.#webhooks ??= new KyselyWebhookStore(this.#db, (work) => this.#write(work));
     return this.#webhooks;
+  }
+
+  insight(): InsightStore {
+    // Counted writes: pull figures are part of what the query caches above the store hold.
+    this.#insight ??= new KyselyInsightStore(this.#db, (work) => this.#write(work));
+    return this.#insight;
   }
 
   access(): AccessStore {
@@ -202,6 +205,7 @@ export class KyselyMetadataStore implements MetadataStore {
             .values(slice.map((ref) => ({ manifest_digest: digest, child_digest: ref.digest, kind: ref.kind })))
             .onConflict((oc) => oc.columns(['manifest_digest', 'child_digest', 'kind']).doNothing()).execute();
         }
+        if (manifest.facts) await insertFacts(trx, digest, manifest.facts, manifest.annotations);
       }
       await trx.insertInto('repository_manifests').values({ repository, digest, created_at: now })
         .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing()).execute();
@@ -411,6 +415,17 @@ export class KyselyMetadataStore implements MetadataStore {
     return row ? toJob(row) : undefined;
   }
 
+  async openJobCounts(): Promise<JobCount[]> {
+    // The status condition is the jobs_ready index's first column: a range of open jobs, not a walk of the history.
+    const rows = await this.#db.selectFrom('jobs').select(['kind', 'status', (eb) => eb.fn.countAll().as('count')])
+      .where('status', 'in', ['queued', 'running']).groupBy(['kind', 'status']).execute();
+    return rows.map((row) => ({ kind: row.kind, status: row.status as JobStatus, count: Number(row.count) }));
+  }
+
+  connectionPool(): ConnectionPoolFigures | undefined {
+    return undefined;
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.#db);
   }
@@ -432,20 +447,4 @@ async function ensureRepository(trx: Transaction<Database>, name: string, now: n
 
 function toStoredManifest(row: { digest: string; media_type: string; size: number; content: Buffer }): StoredManifest {
   return { digest: row.digest, mediaType: row.media_type, size: Number(row.size), content: row.content };
-}
-
-function toJob(row: Selectable<Database['jobs']>): Job {
-  return {
-    id: Number(row.id),
-    kind: row.kind,
-    payload: JSON.parse(row.payload) as unknown,
-    status: row.status as JobStatus,
-    attempts: Number(row.attempts),
-    maxAttempts: Number(row.max_attempts),
-    runAfter: Number(row.run_after),
-    progress: row.progress ? JSON.parse(row.progress) as JobProgress : undefined,
-    lastError: row.last_error ?? undefined,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
 }

@@ -1,6 +1,8 @@
 import { ConflictError } from '../errors/backend-errors.js';
+import type { ArtifactFacts } from './artifact-facts.js';
 import type { EventOrigin } from '../events/registry-event.js';
 import type { AccessStore } from './access-store.js';
+import type { InsightStore } from './insight-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PolicyStore } from './policy-store.js';
 import type { WebhookStore } from './webhook-store.js';
@@ -19,6 +21,8 @@ export interface MetadataStore {
   policies(): PolicyStore;
   /** Webhook subscriptions and their delivery logs. */
   webhooks(): WebhookStore;
+  /** What queries, "latest", usage figures and the UI read; pull figures. */
+  insight(): InsightStore;
 
   /**
    * A number that changes whenever a write may have changed what a read returns: this process's writes and, where
@@ -100,6 +104,13 @@ export interface MetadataStore {
    */
   finishJob(id: number, owner: string, outcome: JobOutcome, now: number): Promise<boolean>;
   job(id: number): Promise<Job | undefined>;
+  /**
+   * How many jobs of each kind are queued or running: the queue as it stands, for metrics. Finished jobs are
+   * history, left out so that the count stays one index range however long the history grows.
+   */
+  openJobCounts(): Promise<JobCount[]>;
+  /** The figures of the store's connection pool, where it has one (PostgreSQL), for metrics; undefined otherwise. */
+  connectionPool(): ConnectionPoolFigures | undefined;
 
   /** Resolves when the database answers a query (for readiness checks). */
   ping(): Promise<void>;
@@ -116,6 +127,8 @@ export interface NewManifest {
   readonly subjectDigest: string | undefined;
   readonly annotations: Record<string, string> | undefined;
   readonly references: readonly { digest: string; kind: 'blob' | 'manifest' }[];
+  /** What queries need of it (platforms, labels, created, total size), stored with it when it is new. */
+  readonly facts?: ArtifactFacts | undefined;
   /** Tags to point at the manifest (none when pushed by digest). */
   readonly tags: readonly string[];
   /**
@@ -201,6 +214,21 @@ export interface Job {
   readonly lastError: string | undefined;
   readonly createdAt: number;
   readonly updatedAt: number;
+}
+
+/** Jobs of one kind in one state. */
+export interface JobCount {
+  readonly kind: string;
+  readonly status: JobStatus;
+  readonly count: number;
+}
+
+/** A connection pool as it stands: connections open, idle among them, queries waiting for one, and the most it opens. */
+export interface ConnectionPoolFigures {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
 }
 
 export type JobOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly retryAt: number };

@@ -6,6 +6,7 @@ import * as access from './migrations/0003-access.js';
 import * as events from './migrations/0004-events.js';
 import * as usernameCase from './migrations/0005-username-case.js';
 import * as webhooks from './migrations/0006-webhooks.js';
+import * as insight from './migrations/0007-insight.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-events': events,
   '0005-username-case': usernameCase,
   '0006-webhooks': webhooks,
+  '0007-insight': insight,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

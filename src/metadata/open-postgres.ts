@@ -52,7 +52,7 @@ export async function openPostgresMetadataStore(options: PostgresOptions, log?: 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(db, options.url, options.migrate ? 'migrate' : 'check');
-    const store = new PostgresMetadataStore(db, () => new pg.Client(clientConfig(options.url)), log);
+    const store = new PostgresMetadataStore(db, () => new pg.Client(clientConfig(options.url)), log, pool);
     try {
       await store.listen();
     } catch (error) {

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database } from './database-schema.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import type { ConnectionPoolFigures } from './metadata-store.js';
 
 /** The channel on which every node announces its writes. */
 export const changeChannel = 'berth_metadata_changes';
@@ -34,11 +35,19 @@ export class PostgresMetadataStore extends KyselyMetadataStore {
   #closed = false;
   #reconnects = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  readonly #pool: pg.Pool | undefined;
 
-  constructor(db: Kysely<Database>, connect: () => pg.Client, log?: Logger) {
+  /** `pool`: the pool behind `db`, whose figures metrics read. */
+  constructor(db: Kysely<Database>, connect: () => pg.Client, log?: Logger, pool?: pg.Pool) {
     super(db);
     this.#connect = connect;
     this.#log = log;
+    this.#pool = pool;
+  }
+
+  override connectionPool(): ConnectionPoolFigures | undefined {
+    const pool = this.#pool;
+    return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
   }
 
   /** Starts listening for other nodes' writes; resolves once the first LISTEN is in place. */

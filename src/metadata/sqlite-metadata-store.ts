@@ -1,5 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { artifactFactRows } from './artifact-facts.js';
 import type { Database } from './database-schema.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
 import {
@@ -133,6 +134,12 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
         manifest.annotations ? JSON.stringify(manifest.annotations) : null, now);
       if (inserted.changes > 0) {
         for (const ref of manifest.references) sql.insertReference.run(digest, ref.digest, ref.kind);
+        if (manifest.facts) {
+          const rows = artifactFactRows(digest, manifest.facts, manifest.annotations);
+          sql.insertArtifact.run(rows.artifact);
+          for (const row of rows.platforms) sql.insertPlatform.run(row);
+          for (const row of rows.properties) sql.insertProperty.run(row);
+        }
       }
       sql.linkManifest.run(repository, digest, now);
       const previous = new Map<string, string>();

@@ -1,4 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { Database } from './database-schema.js';
 import type { EventRow } from './event-rows.js';
 
 export interface ManifestRow { digest: string; media_type: string; size: number; content: Buffer }
@@ -31,6 +32,9 @@ export class SqliteStatements {
   readonly deleteTagsOf: Statement<[string, string], string>;
   readonly tagDigest: Statement<[string, string], string>;
   readonly insertEvent: Statement<EventRow>;
+  readonly insertArtifact: Statement<Database['artifacts']>;
+  readonly insertPlatform: Statement<Database['artifact_platforms']>;
+  readonly insertProperty: Statement<Database['artifact_properties']>;
   readonly createUploadSession: Statement<[string, string, number, number]>;
   readonly touchUploadSession: Statement<[number, string]>;
   readonly deleteUploadSession: Statement<[string]>;
@@ -73,6 +77,14 @@ export class SqliteStatements {
     this.insertEvent = writer.prepare<EventRow>(
       'INSERT INTO events (type, repository, digest, tag, created_at, actor, actor_kind, address, data) ' +
       'VALUES (@type, @repository, @digest, @tag, @created_at, @actor, @actor_kind, @address, @data)');
+    this.insertArtifact = writer.prepare<Database['artifacts']>(
+      'INSERT INTO artifacts (digest, config_digest, os, architecture, variant, created, author, labels, total_size) ' +
+      'VALUES (@digest, @config_digest, @os, @architecture, @variant, @created, @author, @labels, @total_size) ON CONFLICT (digest) DO NOTHING');
+    this.insertPlatform = writer.prepare<Database['artifact_platforms']>(
+      'INSERT INTO artifact_platforms (digest, child_digest, os, architecture, variant) ' +
+      'VALUES (@digest, @child_digest, @os, @architecture, @variant) ON CONFLICT DO NOTHING');
+    this.insertProperty = writer.prepare<Database['artifact_properties']>(
+      'INSERT INTO artifact_properties (digest, source, key, value) VALUES (@digest, @source, @key, @value) ON CONFLICT DO NOTHING');
     this.createUploadSession = writer.prepare('INSERT INTO upload_sessions (id, repository, created_at, updated_at) VALUES (?, ?, ?, ?)');
     this.touchUploadSession = writer.prepare('UPDATE upload_sessions SET updated_at = ? WHERE id = ?');
     this.deleteUploadSession = writer.prepare('DELETE FROM upload_sessions WHERE id = ?');

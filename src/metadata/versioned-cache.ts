@@ -1,3 +1,20 @@
+/** How often a cache answered from memory (hits) and had to ask the store (misses). */
+export interface CacheLookups {
+  hits: number;
+  misses: number;
+}
+
+const lookupsByName = new Map<string, CacheLookups>();
+
+/**
+ * Lookups of every cache since the process started, by the cache's name, for metrics to read when scraped: the
+ * lookup itself only adds one to a number. Caches of the same name share their counts (one Berth per process in
+ * production; in tests that start several, their figures add up).
+ */
+export function cacheLookups(): ReadonlyMap<string, Readonly<CacheLookups>> {
+  return lookupsByName;
+}
+
 /**
  * A bounded in-process cache whose whole content is valid for one change version of the metadata store. Any write
  * anywhere (this process, another process on the same database) changes the version, and the next lookup starts
@@ -11,20 +28,37 @@ export class VersionedCache<V> {
   readonly #entries = new Map<string, { value: V; cost: number }>();
   #version = Number.NaN;
   #cost = 0;
+  readonly #lookups: CacheLookups;
 
+  /** `name` labels the cache's hits and misses in metrics (`berth_cache_requests_total{cache}`). */
   constructor(
     private readonly maxCost: number,
     private readonly costOf: (value: V) => number,
-  ) {}
+    readonly name = 'unnamed',
+  ) {
+    let lookups = lookupsByName.get(name);
+    if (lookups === undefined) {
+      lookups = { hits: 0, misses: 0 };
+      lookupsByName.set(name, lookups);
+    }
+    this.#lookups = lookups;
+  }
 
   get(key: string, version: number): V | undefined {
     if (version !== this.#version) {
       this.#entries.clear();
       this.#cost = 0;
       this.#version = version;
+      this.#lookups.misses++;
       return undefined;
     }
-    return this.#entries.get(key)?.value;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) {
+      this.#lookups.misses++;
+      return undefined;
+    }
+    this.#lookups.hits++;
+    return entry.value;
   }
 
   /**

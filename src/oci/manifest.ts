@@ -41,6 +41,10 @@ export interface ParsedManifest {
   readonly blobs: readonly Descriptor[];
   /** Child manifests the registry must hold (entries of an index). */
   readonly manifests: readonly Descriptor[];
+  /** An image manifest's config descriptor. */
+  readonly config?: Descriptor | undefined;
+  /** An image manifest's layers, foreign ones included (for its size). */
+  readonly layers: readonly Descriptor[];
 }
 
 /** Media types that say nothing about the manifest, so the body's own `mediaType` (or its shape) decides. */
@@ -93,6 +97,7 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
       annotations: index.annotations,
       blobs: [],
       manifests: index.manifests,
+      layers: [],
     };
   }
   const image = result.data as z.infer<typeof imageSchema>;
@@ -106,6 +111,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     annotations: image.annotations,
     blobs: [image.config, ...image.layers.filter((layer) => !isForeignLayer(layer.mediaType))],
     manifests: [],
+    config: image.config,
+    layers: image.layers,
   };
 }
 

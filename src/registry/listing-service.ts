@@ -23,7 +23,8 @@ export interface PageLimits {
  */
 export class ListingService {
   /** Pages by request: CI systems poll tag lists; between writes a page costs no database read. */
-  readonly #pages = new VersionedCache<Page>(32 * 1024 * 1024, (page) => 64 + page.items.reduce((sum, item) => sum + item.length + 16, 0));
+  readonly #pages = new VersionedCache<Page>(32 * 1024 * 1024,
+    (page) => 64 + page.items.reduce((sum, item) => sum + item.length + 16, 0), 'listing_pages');
 
   constructor(
     private readonly metadata: MetadataStore,

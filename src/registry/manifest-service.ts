@@ -10,6 +10,7 @@ import { assertName, assertTag, requireDigest } from './validate.js';
 import { VersionedCache } from '../metadata/versioned-cache.js';
 import type { PolicyPoint } from './policy-point.js';
 import type { PullRecorder } from './pull-recorder.js';
+import type { ArtifactFactsCollector } from './artifact-facts-collector.js';
 import type { RequestContext } from './request-context.js';
 
 export interface PushedManifest {
@@ -45,13 +46,14 @@ export type ReadIntent = 'pull' | 'check';
  */
 export class ManifestService {
   /** Manifests by repository and reference: a manifest GET or HEAD between writes costs no database read. */
-  readonly #cache = new VersionedCache<StoredManifest | null>(64 * 1024 * 1024, (manifest) => 256 + (manifest?.size ?? 0));
+  readonly #cache = new VersionedCache<StoredManifest | null>(64 * 1024 * 1024, (manifest) => 256 + (manifest?.size ?? 0), 'manifests');
 
   constructor(
     private readonly metadata: MetadataStore,
     private readonly options: ManifestOptions,
     private readonly policies: PolicyPoint,
     private readonly pulls: PullRecorder,
+    private readonly facts: ArtifactFactsCollector,
   ) {}
 
   /** Largest manifest accepted; the HTTP layer refuses larger bodies before reading them. */
@@ -86,6 +88,7 @@ export class ManifestService {
       keep: (tag) => { keepTags.push(tag); },
     });
     await this.policies.beforeWrite(context, repository);
+    const facts = await this.facts.collect(digest, body.length, manifest);
     // Pulls gathered so far go into the outbox first, so consumers see them in the order they happened.
     await this.pulls.flush();
     await this.metadata.putManifest({
@@ -100,6 +103,7 @@ export class ManifestService {
         ...manifest.blobs.map((blob) => ({ digest: blob.digest, kind: 'blob' as const })),
         ...manifest.manifests.map((child) => ({ digest: child.digest, kind: 'manifest' as const })),
       ],
+      facts,
       tags,
       keepTags,
       origin: context.origin,

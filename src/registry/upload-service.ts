@@ -53,6 +53,7 @@ interface LiveUpload {
 export class UploadService {
   readonly #live = new Map<string, LiveUpload>();
   readonly #busy = new Set<string>();
+  #receivedBytes = 0;
 
   constructor(
     private readonly store: BlobStore,
@@ -60,6 +61,19 @@ export class UploadService {
     private readonly limits: UploadLimits,
     private readonly policies: PolicyPoint,
   ) {}
+
+  /** Blob bytes received and kept since start (a chunk cut back counts nothing); for metrics, read when scraped. */
+  get receivedBytes(): number {
+    return this.#receivedBytes;
+  }
+
+  /**
+   * Upload sessions this node has open in memory: started, or continued here, and not yet completed, cancelled or
+   * expired; for metrics.
+   */
+  get openSessions(): number {
+    return this.#live.size;
+  }
 
   /** Opens an upload session; the client sends the bytes to it next. */
   async start(context: RequestContext, repository: string): Promise<string> {
@@ -85,6 +99,7 @@ export class UploadService {
       const size = await this.store.appendUpload(id, 0, checkedBody(chunk.body ?? emptyBody(), {
         hasher: hash, exactBytes: chunk.contentLength, limit: this.#limit(0),
       }), { final: true });
+      this.#receivedBytes += size;
       await this.#commit(repository, id, digest, hash, size, { endsSession: false, origin: context.origin });
       return digest.value;
     } catch (error) {
@@ -258,11 +273,13 @@ export class UploadService {
     this.#refuseOversized(chunk.contentLength, offset);
     const before = live.hash.copy();
     try {
-      live.offset += await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
+      const appended = await this.store.appendUpload(id, offset, checkedBody(chunk.body ?? emptyBody(), {
         hasher: live.hash,
         exactBytes: declared ? declared.end - declared.start + 1 : chunk.contentLength,
         limit: this.#limit(offset),
       }), { final: options.final });
+      live.offset += appended;
+      this.#receivedBytes += appended;
     } catch (error) {
       // The store cut the bytes back to `offset`; the hash goes back with them. When another process moved the
       // session on, what this one knew is stale: it is rebuilt on the next request.

@@ -99,7 +99,11 @@ describe('administration API: projects and members', () => {
     expectStatus(await robot.get('/api/v1/projects/other'), 200);
     expectStatus(await robot.get('/api/v1/projects/team'), 404, 'NOT_FOUND');
     expectStatus(await admin.get('/api/v1/projects/nope'), 404, 'NOT_FOUND');
-    expectStatus(await berth.anonymous.get('/api/v1/projects/open'), 401, 'UNAUTHORIZED');
+    // Anonymous readers see what they could pull from, as on /v2/: public projects only.
+    expectStatus(await berth.anonymous.get('/api/v1/projects/open'), 200);
+    expectStatus(await berth.anonymous.get('/api/v1/projects/team'), 404, 'NOT_FOUND');
+    const listed = expectStatus(await berth.anonymous.get('/api/v1/projects'), 200).body as { items: { name: string }[] };
+    assert.ok(listed.items.every((project) => project.name !== 'team') && listed.items.some((project) => project.name === 'open'));
   });
 
   it('lets project admins change visibility, and refuses lower roles naming the role needed', async () => {

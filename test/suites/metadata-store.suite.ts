@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MetadataStore, NewJob, NewManifest } from '../../src/metadata/metadata-store.js';
 import { accessStoreTests } from './access-store.suite.js';
+import { insightStoreTests } from './insight-store.suite.js';
 import { outboxStoreTests } from './outbox-store.suite.js';
 import { policyStoreTests } from './policy-store.suite.js';
 
@@ -208,6 +209,18 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.notEqual(await store.enqueueJob(job({ uniqueKey: 'sweep' })), ids[0]);
     });
 
+    it('counts the open jobs by kind and status, leaving finished ones out (for metrics)', async () => {
+      await store.enqueueJob(job());
+      await store.enqueueJob(job());
+      await store.enqueueJob(job({ kind: 'other.work' }));
+      const finished = await store.enqueueJob(job({ kind: 'done.work' }));
+      await store.claimJob(['test.work'], 'n', 10_000, 2_000);
+      await store.claimJob(['done.work'], 'n', 10_000, 2_000);
+      await store.finishJob(finished, 'n', { ok: true }, 3_000);
+      const counts = (await store.openJobCounts()).map(({ kind, status, count }) => `${kind} ${status} ${count}`).sort();
+      assert.deepEqual(counts, ['other.work queued 1', 'test.work queued 1', 'test.work running 1']);
+    });
+
     it('treats each write as one transaction: a write that fails part-way leaves no trace', async () => {
       // A manifest without content violates the schema after the repository row was already written in the same
       // transaction; the whole write must roll back, repository included.
@@ -234,5 +247,6 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     accessStoreTests(() => store);
     outboxStoreTests(() => store);
     policyStoreTests(() => store);
+    insightStoreTests(() => store);
   });
 }

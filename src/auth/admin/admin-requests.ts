@@ -139,7 +139,7 @@ export const createCliSecretRequest = z.object({
 }).strict();
 
 /** `n` and `last`: a page size (cut to the maximum, as the registry's own listings do) and where to continue. */
-const pageSize = z.string().regex(/^\d{1,9}$/, `send n as a whole number from 1 to ${maxPageSize}`)
+export const pageSize = z.string().regex(/^\d{1,9}$/, `send n as a whole number from 1 to ${maxPageSize}`)
   .transform(Number).refine((n) => n >= 1, `send n as a whole number from 1 to ${maxPageSize}`)
   .transform((n) => Math.min(n, maxPageSize));
 
@@ -154,7 +154,7 @@ export const searchQuery = z.object({ ...pageFields, q: z.string().max(256).opti
 export const robotsQuery = z.object({ ...pageFields, project: z.union([z.literal('*'), projectName]).optional() });
 
 /** An instant given as an ISO 8601 time or as milliseconds since the epoch. */
-const instant = z.string().transform((value, context) => {
+export const instant = z.string().transform((value, context) => {
   const at = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(at)) {
     context.addIssue({ code: 'custom', message: 'send an ISO 8601 time (2025-01-31T12:00:00Z) or milliseconds since the epoch' });

@@ -1,8 +1,9 @@
 import type { AccessStore, MemberRef, Project, ProjectMember } from '../../metadata/access-store.js';
 import type { AccessPolicy } from '../access-policy.js';
+import type { Principal } from '../principal.js';
 import { capabilitiesOf, projectRoles, type Capability } from '../roles.js';
 import {
-  actorName, conflict, isSystemAdmin, notFound, storeWrite, type AdminAction, type AdminActor, type AdminAudit,
+  actorName, conflict, notFound, storeWrite, type AdminAction, type AdminActor, type AdminAudit,
 } from './admin-actor.js';
 import { pageInMemory, pageOf, type Page, type PageQuery } from './admin-paging.js';
 import type { CreateProjectRequest, SetMemberRequest } from './admin-requests.js';
@@ -30,10 +31,13 @@ export class ProjectAdmin {
     this.#forgetProject = forgetProject;
   }
 
-  /** The projects the caller may see: all for system administrators, else public ones and those they hold a role in. */
-  async list(actor: AdminActor, query: string | undefined, page: PageQuery): Promise<Page<Project>> {
+  /**
+   * The projects a reader may see: all for system administrators (and for everyone with access control off, when
+   * `everything`); else public ones and those they hold a role in. Anonymous readers see public projects.
+   */
+  async list(reader: { readonly principal: Principal }, query: string | undefined, page: PageQuery, everything = false): Promise<Page<Project>> {
     const search = query ? { query } : {};
-    if (isSystemAdmin(actor)) {
+    if (everything || (reader.principal.kind === 'user' && reader.principal.admin)) {
       const rows = await this.#store.listProjects({ after: page.after, limit: page.limit + 1, ...search });
       return pageOf(rows, page.limit, (project) => project.name);
     }
@@ -43,7 +47,7 @@ export class ProjectAdmin {
     for (;;) {
       const batch = await this.#store.listProjects({ after, limit: scanBatch, ...search });
       for (const project of batch) {
-        const decision = await this.#policy.project(actor.principal, project.name);
+        const decision = await this.#policy.project(reader.principal, project.name);
         if (decision.capabilities.has('view-project')) visible.push(project);
         if (visible.length > page.limit) return pageOf(visible, page.limit, (p) => p.name);
       }
@@ -52,8 +56,24 @@ export class ProjectAdmin {
     }
   }
 
-  async get(actor: AdminActor, name: string): Promise<Project> {
-    return this.#project(actor, name, 'view-project', undefined, 'see');
+  /** A project the reader may see (see `list`); NOT_FOUND otherwise, as a missing one. */
+  async get(reader: { readonly principal: Principal }, name: string, everything = false): Promise<Project> {
+    if (!everything) {
+      const decision = await this.#policy.project(reader.principal, name);
+      if (!decision.exists || !decision.capabilities.has('view-project')) throw notFound(`project "${name}" not found`);
+    }
+    const project = await this.#store.projectByName(name);
+    if (!project) throw notFound(`project "${name}" not found`);
+    return project;
+  }
+
+  /**
+   * What the reader may do in a project, for pages that show only the actions that will succeed. With access control
+   * off (`everything`), the registry actions anyone may take.
+   */
+  async capabilities(reader: { readonly principal: Principal }, name: string, everything = false): Promise<Capability[]> {
+    if (everything) return ['pull', 'push', 'delete', 'view-project'];
+    return [...(await this.#policy.project(reader.principal, name)).capabilities].sort();
   }
 
   async create(actor: AdminActor, request: CreateProjectRequest): Promise<Project> {

@@ -18,7 +18,7 @@ interface CompiledRule {
  * and change version.
  */
 export function immutableTagPolicy(metadata: MetadataStore): RegistryPolicy {
-  const cache = new VersionedCache<readonly CompiledRule[]>(1_000, (rules) => 1 + rules.length);
+  const cache = new VersionedCache<readonly CompiledRule[]>(1_000, (rules) => 1 + rules.length, 'immutable_tag_rules');
   const rulesFor = (repository: string): readonly CompiledRule[] | Promise<readonly CompiledRule[]> => {
     const project = projectOf(repository);
     return cache.through(project, metadata.changeVersion(), async () => (await metadata.policies().immutableRules(project)).map(compile));

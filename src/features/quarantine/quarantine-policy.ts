@@ -10,7 +10,7 @@ import type { Refusal, RegistryPolicy } from '../../registry/registry-policy.js'
  */
 export function quarantinePolicy(metadata: MetadataStore): RegistryPolicy {
   const store: PolicyStore = metadata.policies();
-  const cache = new VersionedCache<Map<string, Quarantine>>(10_000, (entries) => 1 + entries.size);
+  const cache = new VersionedCache<Map<string, Quarantine>>(10_000, (entries) => 1 + entries.size, 'quarantines');
   const quarantinesIn = (repository: string, version = metadata.changeVersion()): Map<string, Quarantine> | Promise<Map<string, Quarantine>> =>
     cache.through(repository, version, () => store.quarantinesIn(repository));
   return {

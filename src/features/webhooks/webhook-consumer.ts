@@ -37,7 +37,7 @@ export function deliveryJobKey(subscriptionId: number, eventId: number): string 
  */
 export function webhookOutboxConsumer(metadata: MetadataStore, enqueue: Enqueue, options: { maxAttempts: number; log: Logger }): OutboxConsumer {
   const store = metadata.webhooks();
-  const cache = new VersionedCache<readonly CompiledSubscription[]>(10_000, (list) => 1 + list.length);
+  const cache = new VersionedCache<readonly CompiledSubscription[]>(10_000, (list) => 1 + list.length, 'webhook_subscriptions');
   const subscriptionsOf = (project: string, version: number): readonly CompiledSubscription[] | Promise<readonly CompiledSubscription[]> =>
     cache.through(project, version, async () => (await store.subscriptions(project))
       .filter((subscription) => subscription.enabled)

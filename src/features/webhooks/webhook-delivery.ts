@@ -8,6 +8,19 @@ import { parseTargetUrl, resolveTarget, TargetRefused, type Resolver } from './t
 import { deliverJobKind, type DeliveryJobPayload } from './webhook-consumer.js';
 import { postDelivery, type PostResult } from './webhook-post.js';
 
+/** Delivery attempts since start, by what came of them; plain counts, which metrics read when scraped. */
+export interface DeliveryTally {
+  delivered: number;
+  /** Failed, and to be tried again. */
+  retrying: number;
+  /** Failed for good: attempts spent, or a target that resolves to a private address. */
+  failed: number;
+}
+
+export function newDeliveryTally(): DeliveryTally {
+  return { delivered: 0, retrying: 0, failed: 0 };
+}
+
 export interface DeliveryOptions {
   readonly allowPrivateTargets: boolean;
   readonly timeoutMs: number;
@@ -16,6 +29,8 @@ export interface DeliveryOptions {
   readonly externalUrl: string | undefined;
   readonly log: Logger;
   readonly resolver?: Resolver;
+  /** Counts each attempt's outcome, when given. */
+  readonly tally?: DeliveryTally;
 }
 
 const maxBackoffMs = 60 * 60 * 1000;
@@ -76,6 +91,7 @@ async function attempt(store: WebhookStore, delivery: DeliveryToSend, job: Job, 
     await store.recordAttempt(delivery.id, {
       status, responseCode: undefined, durationMs: Math.round(performance.now() - started), error: truncate(message), at: Date.now(),
     });
+    if (options.tally) options.tally[status]++;
     log.warn({ reason: message }, refused ? 'refused a webhook delivery to a private address' : 'a webhook delivery could not be sent');
     if (refused) return;
     throw error;
@@ -85,6 +101,7 @@ async function attempt(store: WebhookStore, delivery: DeliveryToSend, job: Job, 
   const status: AttemptStatus = delivered ? 'delivered' : last ? 'failed' : 'retrying';
   const error = delivered ? undefined : truncate(failure(result));
   await store.recordAttempt(delivery.id, { status, responseCode: result.status, durationMs: result.durationMs, error, at: Date.now() });
+  if (options.tally) options.tally[status]++;
   if (delivered) {
     log.debug({ status: result.status, ms: result.durationMs }, 'webhook delivered');
     return;

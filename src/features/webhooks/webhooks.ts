@@ -7,7 +7,7 @@ import type { WebhookStore } from '../../metadata/webhook-store.js';
 import type { Feature } from '../feature.js';
 import type { Resolver } from './target-guard.js';
 import { webhookOutboxConsumer, type Enqueue } from './webhook-consumer.js';
-import { deliveryJob } from './webhook-delivery.js';
+import { deliveryJob, newDeliveryTally, type DeliveryTally } from './webhook-delivery.js';
 import { WebhookService } from './webhook-service.js';
 
 export interface WebhookOptions {
@@ -32,16 +32,20 @@ const trimSlice = 1000;
  * Webhooks: an outbox consumer that turns registry events into deliveries, the job that sends them (signed
  * CloudEvents, retried with backoff), an hourly trim of old delivery logs, and the service the API and CLI use.
  */
-export function webhooks(metadata: MetadataStore, policy: AccessPolicy, audit: AdminAudit, options: WebhookOptions): Feature & { readonly service: WebhookService } {
+export function webhooks(metadata: MetadataStore, policy: AccessPolicy, audit: AdminAudit, options: WebhookOptions):
+  Feature & { readonly service: WebhookService; readonly deliveries: DeliveryTally } {
   const store = metadata.webhooks();
   const { allowPrivateTargets, maxAttempts, enqueue, log, resolver } = options;
+  const tally = newDeliveryTally();
   return {
     name: 'webhooks',
+    /** Delivery attempts by outcome, for metrics. */
+    deliveries: tally,
     consumers: [webhookOutboxConsumer(metadata, enqueue, { maxAttempts, log })],
     jobs: [
       deliveryJob(store, {
         allowPrivateTargets, timeoutMs: options.timeoutSeconds * 1000, retryBaseMs: options.retryBaseSeconds * 1000,
-        externalUrl: options.externalUrl, log, ...(resolver && { resolver }),
+        externalUrl: options.externalUrl, log, tally, ...(resolver && { resolver }),
       }),
       ...(options.keepDeliveriesDays > 0 ? [trimJob(store, options.keepDeliveriesDays, log)] : []),
     ],

@@ -4,6 +4,7 @@ import type { AccessControl } from '../../auth/access-control.js';
 import { BadAuthorizationError, decodeBasic } from '../../auth/access-control.js';
 import type { AdminActor } from '../../auth/admin/admin-actor.js';
 import type { AdminService } from '../../auth/admin/admin-service.js';
+import { anonymous, type Principal } from '../../auth/principal.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import { csrfCookie, readCookie, sessionCookie } from '../cookies.js';
 import { requireJsonOrNoBody } from './api-request.js';
@@ -15,8 +16,25 @@ const safeMethods = new Set(['GET', 'HEAD']);
 /** What every API route handler needs: the rules, and who is asking. */
 export interface ApiContext {
   readonly admin: AdminService;
+  /** Whether access control is on; off, every reader sees everything (as /v2/ lets everyone pull). */
+  readonly accessEnabled: boolean;
   /** The authenticated caller of an API request; throws 401/403 when there is none (or access control is off). */
   actor(request: FastifyRequest): Promise<AdminActor>;
+  /**
+   * Who reads: the caller when credentials or a session came with the request (bad ones are refused), else
+   * anonymous. The read-only registry views (tags, artifacts, queries) serve anonymous callers what /v2/ would: public
+   * projects, or everything with access control off.
+   */
+  viewer(request: FastifyRequest): Promise<Principal>;
+}
+
+/** The caller of a read, or anonymous when the request carries neither credentials nor a session (see ApiContext.viewer). */
+export async function apiViewer(access: AccessControl, admin: AdminService, request: FastifyRequest): Promise<Principal> {
+  if (!access.enabled) return anonymous;
+  const authorization = request.headers.authorization;
+  const session = readCookie(request.headers.cookie, sessionCookie);
+  if ((authorization === undefined || authorization === '') && (session === undefined || session === '')) return anonymous;
+  return (await apiActor(access, admin, request)).principal;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import {nullable, object, operation, parameter, pathParameter, ref, responses, time, type Schema,
 } from './openapi-kit.js';
+import { insightPaths, insightSchemas } from './openapi-insight.js';
 import { policyPaths, policySchemas } from './openapi-policies.js';
 import { webhookPaths, webhookSchemas } from './openapi-webhooks.js';
 import { projectRoles } from '../../auth/roles.js';
@@ -27,7 +28,8 @@ const schemas: Record<string, Schema> = {
     errors: {
       type: 'array',
       items: object({
-        code: { type: 'string', enum: ['INVALID_REQUEST', 'UNAUTHORIZED', 'DENIED', 'NOT_FOUND', 'CONFLICT', 'TOOMANYREQUESTS', 'SIZE_INVALID', 'UNAVAILABLE', 'UNKNOWN'] },
+        code: { type: 'string', enum: ['INVALID_REQUEST', 'UNAUTHORIZED', 'DENIED', 'NOT_FOUND', 'CONFLICT', 'TOOMANYREQUESTS', 'SIZE_INVALID', 'UNAVAILABLE', 'UNKNOWN',
+          'NAME_UNKNOWN', 'NAME_INVALID', 'MANIFEST_UNKNOWN', 'TAG_INVALID', 'DIGEST_INVALID', 'UNSUPPORTED'] },
         message: { type: 'string', description: 'What went wrong and what to do about it.' },
         detail: { description: 'For INVALID_REQUEST: { issues: [{ path, message }] }, one per problem found.' },
       }),
@@ -68,6 +70,14 @@ const schemas: Record<string, Schema> = {
     createdBy: nullable('string'),
     createdAt: time('When the project was created.'),
   }),
+  ProjectWithCapabilities: {
+    allOf: [ref('Project'), object({
+      capabilities: {
+        type: 'array', items: { type: 'string' },
+        description: 'What the caller may do in the project (pull, push, delete, view-project, view-members, manage-policies, manage-members, manage-robots, update-project), so pages offer only actions that will succeed.',
+      },
+    })],
+  },
   Member: object({
     kind: { type: 'string', enum: ['user', 'group'] },
     name: { type: 'string' },
@@ -237,7 +247,7 @@ const paths: Record<string, Record<string, Schema>> = {
     post: operation('createProject', { summary: 'Create a project (system administrators).', tag: 'projects', body: 'CreateProject', status: 201, response: 'Project', errors: [409] }),
   },
   '/api/v1/projects/{name}': {
-    get: operation('getProject', { summary: 'A project (needs view-project).', tag: 'projects', parameters: [projectName], response: 'Project', errors: [404] }),
+    get: operation('getProject', { summary: 'A project with what the caller may do in it (needs view-project; anonymous callers see public projects).', tag: 'projects', parameters: [projectName], response: 'ProjectWithCapabilities', errors: [404] }),
     patch: operation('updateProject', { summary: 'Change its visibility (needs update-project: project admin).', tag: 'projects', parameters: [projectName], body: 'UpdateProject', response: 'Project', errors: [404] }),
     delete: operation('deleteProject', {
       summary: 'Delete an empty project (needs update-project: project admin).', tag: 'projects', parameters: [projectName], errors: [404, 409],
@@ -339,15 +349,15 @@ export const openApiDocument = {
   },
   servers: [{ url: '/' }],
   security: [{ basic: [] }, { session: [], csrf: [] }],
-  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'immutable-tags', 'quarantine', 'webhooks', 'meta'].map((name) => ({ name })),
-  paths: { ...paths, ...policyPaths, ...webhookPaths },
+  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'immutable-tags', 'quarantine', 'webhooks', 'contents', 'jobs', 'meta'].map((name) => ({ name })),
+  paths: { ...paths, ...policyPaths, ...webhookPaths, ...insightPaths },
   components: {
     securitySchemes: {
       basic: { type: 'http', scheme: 'basic', description: 'A user\'s username and password (or a CLI secret as the password), or robot$<name> and its secret.' },
       session: { type: 'apiKey', in: 'cookie', name: 'berth_session', description: 'The browser session of a signed-in user.' },
       csrf: { type: 'apiKey', in: 'header', name: 'x-berth-csrf', description: 'With a session, required on every request but GET and HEAD: the value of the berth_csrf cookie.' },
     },
-    schemas: { ...schemas, ...policySchemas, ...webhookSchemas },
+    schemas: { ...schemas, ...policySchemas, ...webhookSchemas, ...insightSchemas },
     responses,
   },
 } as const;

@@ -10,10 +10,11 @@ import { memberView, projectView } from './api-views.js';
 export function registerProjectRoutes(app: FastifyInstance, api: ApiContext): void {
   const { projects } = api.admin;
 
+  // Readable as /v2/ pulls are: anonymous callers see public projects, and everyone sees all with access control off.
   app.get('/api/v1/projects', async (request, reply) => {
-    const actor = await api.actor(request);
+    const principal = await api.viewer(request);
     const { n, last, q } = queryOf(request, searchQuery);
-    sendPage(request, reply, await projects.list(actor, q, { limit: n, after: last }), n, projectView, ['q']);
+    sendPage(request, reply, await projects.list({ principal }, q, { limit: n, after: last }, !api.accessEnabled), n, projectView, ['q']);
   });
 
   app.post('/api/v1/projects', async (request, reply) => {
@@ -22,8 +23,10 @@ export function registerProjectRoutes(app: FastifyInstance, api: ApiContext): vo
   });
 
   app.get('/api/v1/projects/:name', async (request, reply) => {
-    const actor = await api.actor(request);
-    reply.send(projectView(await projects.get(actor, param(request, 'name'))));
+    const principal = await api.viewer(request);
+    const name = param(request, 'name');
+    const project = await projects.get({ principal }, name, !api.accessEnabled);
+    reply.send({ ...projectView(project), capabilities: await projects.capabilities({ principal }, name, !api.accessEnabled) });
   });
 
   app.patch('/api/v1/projects/:name', async (request, reply) => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { RegistryServices } from '../registry-services.js';
-import { apiActor, type ApiContext } from './api-auth.js';
+import { apiActor, apiViewer, type ApiContext } from './api-auth.js';
+import { registerInsightRoutes } from './insight-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerGroupRoutes } from './groups-routes.js';
 import { registerMeRoutes } from './me-routes.js';
@@ -18,7 +19,9 @@ import { registerWebhookRoutes } from './webhooks-routes.js';
  */
 export function registerApiRoutes(app: FastifyInstance, services: RegistryServices): void {
   const { access, admin } = services;
-  const api: ApiContext = { admin, actor: (request) => apiActor(access, admin, request) };
+  const api: ApiContext = {
+    admin, accessEnabled: access.enabled, actor: (request) => apiActor(access, admin, request), viewer: (request) => apiViewer(access, admin, request),
+  };
 
   registerOpenApiRoute(app);
   registerMeRoutes(app, api);
@@ -29,6 +32,7 @@ export function registerApiRoutes(app: FastifyInstance, services: RegistryServic
   registerAuditRoutes(app, api);
   registerPolicyRoutes(app, api, services);
   registerWebhookRoutes(app, api, () => services.webhooks);
+  registerInsightRoutes(app, api, services);
 
   // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
   app.all('/api/v1/*', async (request) => {

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IdentityProviderUnavailableError, OidcLoginError } from '../../auth/oidc-errors.js';
 import { OidcSignInRefusedError, type OidcLoginService } from '../../auth/oidc-login-service.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import { translateForeignError } from '../foreign-errors.js';
-import { csrfCookie, expiredCookie, readCookie, serializeCookie, sessionCookie, type CookieAttributes } from '../cookies.js';
+import { csrfCookie, expiredCookie, readCookie, serializeCookie, sessionCookie } from '../cookies.js';
 import type { RegistryServices } from '../registry-services.js';
+import { cookieBase, sessionCookies } from '../session-cookies.js';
 import { donePath, escapeHtml, sendPage, signedInPage, signedOutPage } from './oidc-pages.js';
 
 /** The sealed state of a sign-in in progress, sent back only to the OIDC routes. */
@@ -50,13 +50,7 @@ export function registerOidcRoutes(app: FastifyInstance, services: Pick<Registry
     try {
       const { user, returnTo } = await oidc.complete(request.url, stateToken, request.ip);
       const session = await access.tokens.issueSession(user);
-      const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-      const base = cookieBase(request, externalUrl, '/');
-      reply.header('set-cookie', [
-        serializeCookie(sessionCookie, session.token, { ...base, httpOnly: true, maxAge }),
-        serializeCookie(csrfCookie, randomBytes(32).toString('base64url'), { ...base, httpOnly: false, maxAge }),
-        clearState,
-      ]);
+      reply.header('set-cookie', [...sessionCookies(request, externalUrl, session), clearState]);
       // Checked again though the state is signed: a Location header is the last place for a mistake to go out.
       reply.code(302).header('location', safeReturnPath(returnTo)).send();
     } catch (error) {
@@ -113,12 +107,6 @@ function originOf(request: FastifyRequest, externalUrl: string | undefined): str
   if (host !== undefined && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host)) return `${request.protocol}://${host}`;
   const address = request.socket.localAddress ?? '127.0.0.1';
   return `${request.protocol}://${address.includes(':') ? `[${address}]` : address}:${request.socket.localPort}`;
-}
-
-/** SameSite=Lax: sent on the provider's top-level redirect back, withheld from other sites' subrequests and posts. */
-function cookieBase(request: FastifyRequest, externalUrl: string | undefined, path: string): Omit<CookieAttributes, 'httpOnly' | 'maxAge'> {
-  const secure = externalUrl !== undefined ? externalUrl.startsWith('https:') : request.protocol === 'https';
-  return { path, secure, sameSite: 'Lax' };
 }
 
 function notConfigured(request: FastifyRequest, reply: FastifyReply): void {

@@ -1,0 +1,90 @@
+// Seeds a small registry (a few projects, a multi-arch image, labels, a signature and an SBOM, pulls, a quarantine)
+// in a Berth started in this process, then saves PNGs of the web UI's main pages at 1440x900, light and dark, under
+// docs/screenshots/. Run with `node --import tsx scripts/screenshots.ts` after `npm run build`.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expectStatus } from '../test/support/api-client.js';
+import { adminPassword, launchBrowser, openPage, Pusher, signIn, startUiBerth } from '../test/browser/ui-harness.js';
+
+const out = resolve(import.meta.dirname, '..', 'docs', 'screenshots');
+mkdirSync(out, { recursive: true });
+
+const berth = await startUiBerth();
+const browser = await launchBrowser();
+try {
+  const { admin, url } = berth;
+  for (const [name, isPublic] of [['library', true], ['payments', false], ['ml-platform', true]] as const) {
+    expectStatus(await admin.post('/api/v1/projects', { name, public: isPublic }), 201);
+  }
+  expectStatus(await admin.post('/api/v1/users', { username: 'alice', password: 'alice-password-1', email: 'alice@example.com' }), 201);
+  expectStatus(await admin.put('/api/v1/projects/payments/members', { kind: 'user', name: 'alice', role: 'developer' }), 200);
+  expectStatus(await admin.post('/api/v1/robots', { name: 'payments-ci', permissions: [{ project: 'payments', actions: ['pull', 'push'] }] }), 201);
+
+  const push = new Pusher(url, 'admin', adminPassword);
+  const day = 24 * 3600 * 1000;
+  const labels = (version: string) => ({
+    'org.opencontainers.image.title': 'payments-api',
+    'org.opencontainers.image.version': version,
+    'org.opencontainers.image.source': 'https://git.example.com/payments/api',
+    'org.opencontainers.image.vendor': 'Example Payments',
+    'com.example.team': 'payments',
+  });
+  for (const [index, version] of ['1.0.0', '1.2.0', '1.9.3', '1.10.0', '2.0.0-rc.1'].entries()) {
+    await push.image('payments/api', version, {
+      labels: labels(version), created: new Date(Date.now() - (10 - index) * day).toISOString(), author: 'payments-team@example.com',
+      entrypoint: ['/usr/local/bin/api'], cmd: ['serve', '--port=8080'], env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'API_PORT=8080'],
+      layers: [3_145_728, 912_384, 40_960 + index],
+    });
+  }
+  const release = await push.index('payments/api', '2.0.0', [
+    { architecture: 'amd64', labels: labels('2.0.0'), entrypoint: ['/usr/local/bin/api'], author: 'payments-team@example.com', layers: [3_145_728, 1_048_576] },
+    { architecture: 'arm64', variant: 'v8', labels: labels('2.0.0'), entrypoint: ['/usr/local/bin/api'], author: 'payments-team@example.com', layers: [2_883_584, 1_000_000] },
+    { architecture: 's390x', labels: labels('2.0.0'), entrypoint: ['/usr/local/bin/api'], layers: [3_300_000, 1_100_000] },
+  ]);
+  await push.manifest('payments/api', 'latest', (await (await fetch(`${url}/v2/payments/api/manifests/2.0.0`, {
+    headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`, accept: 'application/vnd.oci.image.index.v1+json' },
+  })).json()) as Record<string, unknown>);
+  await push.referrer('payments/api', release, 'application/vnd.dev.cosign.artifact.sig.v1+json', { 'dev.cosignproject.cosign/signature': 'MEUCIQ…' });
+  await push.referrer('payments/api', release, 'application/spdx+json', { 'org.opencontainers.image.created': new Date().toISOString() });
+  await push.image('payments/worker', '3.4.1', { labels: { 'com.example.team': 'payments' }, layers: [5_242_880] });
+  await push.index('library/alpine', '3.20', [{ architecture: 'amd64' }, { architecture: 'arm64', variant: 'v8' }, { architecture: 'arm', variant: 'v7' }]);
+  await push.image('library/busybox', '1.36', { layers: [2_202_009] });
+  await push.image('ml-platform/notebook', '2024.11', { labels: { 'org.opencontainers.image.title': 'notebook' }, layers: [52_428_800, 10_485_760] });
+  for (let i = 0; i < 7; i++) await push.pull('payments/api', '2.0.0');
+  for (let i = 0; i < 3; i++) await push.pull('payments/api', '1.10.0');
+  await push.pull('library/alpine', '3.20');
+  const old = await fetch(`${url}/v2/payments/api/manifests/1.0.0`, {
+    method: 'HEAD', headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`, accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  expectStatus(await admin.post('/api/v1/quarantines', {
+    repository: 'payments/api', digest: old.headers.get('docker-content-digest'), reason: 'CVE-2024-6119 in openssl: rebuild on 1.10.0 or later',
+  }), 201);
+  // Let the batched pull records and the audit trail land.
+  await new Promise((done) => setTimeout(done, 1500));
+
+  const pages: [string, string, (page: Page) => Promise<void>][] = [
+    ['projects', '/ui/projects', (page) => page.getByRole('table', { name: 'Projects' }).getByRole('link', { name: 'payments' }).waitFor()],
+    ['project', '/ui/projects/payments', (page) => page.getByRole('link', { name: 'payments/api' }).waitFor()],
+    ['repository-tags', '/ui/repo/payments/api?sort=version&order=desc', (page) => page.getByRole('link', { name: '2.0.0', exact: true }).waitFor()],
+    ['artifact', '/ui/artifact/payments/api:2.0.0', (page) => page.getByRole('heading', { name: /Platforms/ }).waitFor()],
+    ['search', '/ui/search?q=payments&label=com.example.team%3Dpayments', (page) => page.getByRole('heading', { name: 'Labels' }).waitFor()],
+    ['audit', '/ui/audit', (page) => page.getByRole('table', { name: 'Audit events' }).getByRole('row').nth(3).waitFor()],
+  ];
+  for (const scheme of ['light', 'dark'] as const) {
+    const { page, context, errors } = await openPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: scheme });
+    await signIn(page, url, 'admin', adminPassword);
+    for (const [name, path, ready] of pages) {
+      await page.goto(`${url}${path}`);
+      await ready(page);
+      await page.waitForLoadState('networkidle');
+      await page.screenshot({ path: join(out, `${name}-${scheme}.png`) });
+      process.stdout.write(`docs/screenshots/${name}-${scheme}.png\n`);
+    }
+    if (errors.length > 0) throw new Error(`the browser reported errors:\n${errors.join('\n')}`);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await berth.close();
+}
