@@ -225,22 +225,8 @@ export class KyselyInsightStore implements InsightStore {
       const fresh = pulls.filter((pull) => pull.id > counted);
       if (fresh.length === 0) return;
       const { byDigest, byTag } = tally(fresh);
-      for (const slice of slices(byDigest, 200)) {
-        await trx.insertInto('pull_stats')
-          .values(slice.map((entry) => ({ repository: entry.repository, digest: entry.key, pulls: entry.pulls, last_pulled_at: entry.last })))
-          .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({
-            pulls: sql`pull_stats.pulls + excluded.pulls`,
-            last_pulled_at: sql`case when excluded.last_pulled_at > pull_stats.last_pulled_at then excluded.last_pulled_at else pull_stats.last_pulled_at end`,
-          })).execute();
-      }
-      for (const slice of slices(byTag, 200)) {
-        await trx.insertInto('tag_pull_stats')
-          .values(slice.map((entry) => ({ repository: entry.repository, tag: entry.key, pulls: entry.pulls, last_pulled_at: entry.last })))
-          .onConflict((oc) => oc.columns(['repository', 'tag']).doUpdateSet({
-            pulls: sql`tag_pull_stats.pulls + excluded.pulls`,
-            last_pulled_at: sql`case when excluded.last_pulled_at > tag_pull_stats.last_pulled_at then excluded.last_pulled_at else tag_pull_stats.last_pulled_at end`,
-          })).execute();
-      }
+      await addPulls(trx, 'pull_stats', 'digest', byDigest);
+      await addPulls(trx, 'tag_pull_stats', 'tag', byTag);
       await countThrough(trx, Math.max(...fresh.map((pull) => pull.id)));
     });
   }
@@ -287,6 +273,20 @@ export class KyselyInsightStore implements InsightStore {
         't.repository', 't.name', 't.digest', 't.updated_at', 'm.media_type', 'm.artifact_type', 'm.size', 'a.total_size', 'a.created',
         'a.labels', 'ps.pulls', 'ps.last_pulled_at', 'tp.pulls as tag_pulls',
       ]);
+  }
+}
+
+/** Adds tallied pulls to one of the figure tables (per digest or per tag), keeping the later last-pull time. */
+async function addPulls(trx: Transaction<Database>, table: 'pull_stats' | 'tag_pull_stats', key: 'digest' | 'tag', tallies: readonly Tally[]): Promise<void> {
+  const target = sql.table(table);
+  for (const slice of slices(tallies, 200)) {
+    // One table or the other, with the same columns but the key's name: typed here as the digest table.
+    await trx.insertInto(table as 'pull_stats')
+      .values(slice.map((entry) => ({ repository: entry.repository, [key]: entry.key, pulls: entry.pulls, last_pulled_at: entry.last }) as Database['pull_stats']))
+      .onConflict((oc) => oc.columns(['repository', key as 'digest']).doUpdateSet({
+        pulls: sql`${target}.pulls + excluded.pulls`,
+        last_pulled_at: sql`case when excluded.last_pulled_at > ${target}.last_pulled_at then excluded.last_pulled_at else ${target}.last_pulled_at end`,
+      })).execute();
   }
 }
 

@@ -1,7 +1,8 @@
 /*
  * Two Berth nodes on one PostgreSQL database and one blob folder, as a cluster runs (with S3 in place of the shared
  * folder): what one node writes, the other serves at once, even from its caches; an upload may move between nodes
- * request by request; pushes of the same content through both end in one consistent result.
+ * request by request; pushes of the same content through both end in one consistent result; "latest" answers the
+ * same on both.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,5 +96,26 @@ describe('two nodes on one PostgreSQL database', { timeout: 120_000 }, () => {
       assert.equal(await digestOfTag(node.url, 'team/race', 'v1'), sha256(manifest));
       assert.deepEqual(await pullBlob(node.url, 'team/race', sha256(config)), config);
     }
+  });
+
+  it('answers "latest" alike on both nodes, on every call, until a push through either changes it', async () => {
+    const latest = async (url: string, query: string): Promise<{ tag: string; digest: string }> => {
+      const response = await fetch(`${url}/api/v1/latest?${query}`);
+      assert.equal(response.status, 200, await response.clone().text());
+      return response.json() as Promise<{ tag: string; digest: string }>;
+    };
+    for (const tag of ['1.0.0', '1.2.0', 'v1.10.0', '2.0.0-rc.1', 'latest']) await pushImage(a.url, 'team/versions', tag, tag);
+    const query = 'repository=team/versions&by=semver';
+    const first = await latest(a.url, query);
+    assert.equal(first.tag, 'v1.10.0', 'semver order, pre-releases left out, the v prefix tolerated, non-versions ignored');
+    for (let call = 0; call < 5; call++) {
+      assert.deepEqual(await latest(a.url, query), first);
+      assert.deepEqual(await latest(b.url, query), first);
+    }
+    await pushImage(b.url, 'team/versions', '1.11.0', 'newer');
+    for (const node of [a, b]) {
+      await eventually('each node to answer the new latest', async () => ((await latest(node.url, query)).tag === '1.11.0' ? true : undefined));
+    }
+    assert.equal((await latest(a.url, `${query}&prerelease=true`)).tag, '2.0.0-rc.1');
   });
 });
