@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { ArtifactFacts, ArtifactPlatform } from '../metadata/artifact-facts.js';
 import type { InsightStore } from '../metadata/insight-store.js';
-import { imageConfigMediaTypes, readImageConfig } from '../oci/image-config.js';
+import { imageConfigMediaTypes, readImageConfig, type ImageConfigFacts } from '../oci/image-config.js';
 import type { ParsedManifest } from '../oci/manifest.js';
 import { readSmallBlob } from './read-small-blob.js';
 
 /** Configs larger than this are not read for facts (real ones are kilobytes; the image is stored all the same). */
 const configMaxBytes = 4 * 1024 * 1024;
+/** Config facts remembered (a few hundred bytes each). */
+const configsKept = 512;
 
 /**
  * Learns what queries need of a manifest being pushed: for an image, its config's platform, created time, author
@@ -15,6 +17,8 @@ const configMaxBytes = 4 * 1024 * 1024;
  * fails for want of facts.
  */
 export class ArtifactFactsCollector {
+  readonly #configs = new Map<string, ImageConfigFacts | undefined>();
+
   constructor(
     private readonly readBlob: (digest: string) => Promise<Readable>,
     private readonly insight: () => InsightStore,
@@ -27,9 +31,7 @@ export class ArtifactFactsCollector {
   async #image(digest: string, bytes: number, manifest: ParsedManifest): Promise<ArtifactFacts> {
     const config = manifest.config!;
     const totalSize = bytes + config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
-    const facts = imageConfigMediaTypes.has(config.mediaType) && config.size <= configMaxBytes
-      ? readImageConfig(await readSmallBlob(this.readBlob, config.digest, configMaxBytes))
-      : undefined;
+    const facts = imageConfigMediaTypes.has(config.mediaType) && config.size <= configMaxBytes ? await this.#configFacts(config.digest) : undefined;
     const platforms: ArtifactPlatform[] = facts?.os && facts.architecture
       ? [{ digest, os: facts.os, architecture: facts.architecture, variant: facts.variant ?? '' }]
       : [];
@@ -44,6 +46,19 @@ export class ArtifactFactsCollector {
       totalSize,
       platforms,
     };
+  }
+
+  /**
+   * A config's facts, read once per config digest while it stays among the last few hundred read: a config is
+   * content-addressed, so its facts never change, and pushes that share one (a retag, a promotion from one repository
+   * to another, many manifests over one config) read it once.
+   */
+  async #configFacts(digest: string): Promise<ImageConfigFacts | undefined> {
+    if (this.#configs.has(digest)) return this.#configs.get(digest);
+    const facts = readImageConfig(await readSmallBlob(this.readBlob, digest, configMaxBytes));
+    if (this.#configs.size >= configsKept) this.#configs.delete(this.#configs.keys().next().value!);
+    this.#configs.set(digest, facts);
+    return facts;
   }
 
   async #index(bytes: number, manifest: ParsedManifest): Promise<ArtifactFacts> {
