@@ -21,37 +21,39 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# oras is not in bookworm; its trixie build runs here. Fetch the .deb through apt with a private list of trixie's
-# packages (the system's sources stay as they are) and unpack it into .test-tools/root.
+# oras and cosign are not in bookworm; their trixie builds run here. Fetch each .deb through apt with a private list
+# of trixie's packages (the system's sources stay as they are) and unpack it into .test-tools/root.
 tools="$PWD/.test-tools"
-if [ ! -x "$tools/root/usr/bin/oras" ]; then
-  echo "fetching oras from Debian trixie into .test-tools/"
-  mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-  if [ -z "$mirror" ]; then
-    mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit} $1 == "deb" && $2 ~ /^\[/ {print $3; exit}' /etc/apt/sources.list 2>/dev/null || true)
+for tool in oras cosign; do
+  if [ ! -x "$tools/root/usr/bin/$tool" ]; then
+    echo "fetching $tool from Debian trixie into .test-tools/"
+    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+    if [ -z "$mirror" ]; then
+      mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit} $1 == "deb" && $2 ~ /^\[/ {print $3; exit}' /etc/apt/sources.list 2>/dev/null || true)
+    fi
+    if [ -z "$mirror" ]; then
+      echo "install-test-deps: cannot tell Debian's mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
+      exit 1
+    fi
+    mkdir -p "$tools/apt/lists/partial" "$tools/debs"
+    keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    if [ -f "$keyring" ]; then
+      echo "deb [signed-by=$keyring] $mirror trixie main" > "$tools/apt/trixie.list"
+    else
+      echo "deb $mirror trixie main" > "$tools/apt/trixie.list"
+    fi
+    apt_options=(
+      -o "Dir::Etc::SourceList=$tools/apt/trixie.list"
+      -o "Dir::Etc::SourceParts=/dev/null"
+      -o "Dir::State::Lists=$tools/apt/lists"
+      -o "Dir::Cache::Archives=$tools/apt/archives"
+      -o "APT::Sandbox::User=root"
+    )
+    apt-get "${apt_options[@]}" update -qq
+    rm -f "$tools"/debs/"$tool"_*.deb
+    (cd "$tools/debs" && apt-get "${apt_options[@]}" download -qq "$tool" >/dev/null)
+    # Unpacked over what is there (no wipe), so fetching one tool keeps the other.
+    for deb in "$tools"/debs/"$tool"_*.deb; do dpkg -x "$deb" "$tools/root"; done
+    "$tools/root/usr/bin/$tool" version >/dev/null
   fi
-  if [ -z "$mirror" ]; then
-    echo "install-test-deps: cannot tell Debian's mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
-    exit 1
-  fi
-  mkdir -p "$tools/apt/lists/partial" "$tools/debs"
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  if [ -f "$keyring" ]; then
-    echo "deb [signed-by=$keyring] $mirror trixie main" > "$tools/apt/trixie.list"
-  else
-    echo "deb $mirror trixie main" > "$tools/apt/trixie.list"
-  fi
-  apt_options=(
-    -o "Dir::Etc::SourceList=$tools/apt/trixie.list"
-    -o "Dir::Etc::SourceParts=/dev/null"
-    -o "Dir::State::Lists=$tools/apt/lists"
-    -o "Dir::Cache::Archives=$tools/apt/archives"
-    -o "APT::Sandbox::User=root"
-  )
-  apt-get "${apt_options[@]}" update -qq
-  rm -f "$tools"/debs/oras_*.deb
-  (cd "$tools/debs" && apt-get "${apt_options[@]}" download -qq oras >/dev/null)
-  rm -rf "$tools/root"
-  for deb in "$tools"/debs/oras_*.deb; do dpkg -x "$deb" "$tools/root"; done
-  "$tools/root/usr/bin/oras" version >/dev/null
-fi
+done
