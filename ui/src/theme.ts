@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 
 /**
  * Light and dark schemes: the system's preference (prefers-color-scheme) until the user picks one with the toggle,
- * which is remembered in localStorage. The choice is set as `data-theme` on <html>, which the CSS variables follow.
+ * which is remembered in localStorage. The scheme in force is always set as `data-theme` on <html>, the one thing
+ * the CSS variables follow (so the dark palette is written once).
  */
 export type Theme = 'light' | 'dark';
 
@@ -22,10 +23,9 @@ function systemTheme(): Theme {
   return window.matchMedia(darkQuery).matches ? 'dark' : 'light';
 }
 
-/** Applies the stored choice before the first render, so the page does not flash the other scheme. */
+/** Applies the stored choice, else the system's, before the first render, so the page does not flash the other scheme. */
 export function applyStoredTheme(): void {
-  const theme = storedTheme();
-  if (theme !== undefined) document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.theme = storedTheme() ?? systemTheme();
 }
 
 export function useTheme(): { theme: Theme; toggle(): void } {
@@ -33,7 +33,9 @@ export function useTheme(): { theme: Theme; toggle(): void } {
   useEffect(() => {
     const media = window.matchMedia(darkQuery);
     const follow = () => {
-      if (storedTheme() === undefined) setTheme(systemTheme());
+      if (storedTheme() !== undefined) return;
+      document.documentElement.dataset.theme = systemTheme();
+      setTheme(systemTheme());
     };
     media.addEventListener('change', follow);
     return () => media.removeEventListener('change', follow);
