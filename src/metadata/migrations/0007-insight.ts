@@ -7,7 +7,7 @@ import { schemaDialect } from './dialect.js';
  * - `artifacts`: per manifest digest, written once in the push's transaction, what its image config says (platform,
  *   created, author, labels) and its size with config and layers; an index's is rolled up from its children.
  * - `artifact_platforms`: the platforms an artifact runs on (one row for an image, one per child for an index).
- * - `artifact_properties`: config labels and manifest annotations as key/value rows, so label filters use an index.
+ * - `artifact_properties`: config labels and manifest annotations as key/value rows, so label filters are key lookups.
  * - `pull_stats` and `tag_pull_stats`: pulls per digest and per tag with the last pull's time, written in batches
  *   from the outbox's `artifact.pulled` events (features/usage), never on the pull path itself, with
  *   `pull_stats_position`, the last event counted.
@@ -37,7 +37,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('variant', 'text', (c) => bytewise(c).notNull())
     .addPrimaryKeyConstraint('artifact_platforms_pk', ['digest', 'child_digest'])
     .execute();
-  await db.schema.createIndex('artifact_platforms_platform').on('artifact_platforms').columns(['os', 'architecture']).execute();
 
   await db.schema.createTable('artifact_properties')
     .addColumn('digest', 'text', (c) => bytewise(c).notNull())
@@ -47,7 +46,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('value', 'text', (c) => bytewise(c).notNull())
     .addPrimaryKeyConstraint('artifact_properties_pk', ['digest', 'source', 'key'])
     .execute();
-  await db.schema.createIndex('artifact_properties_lookup').on('artifact_properties').columns(['source', 'key', 'value']).execute();
+  // No index beyond the keys: filters ask "does this tag's digest carry the label?" (the key's prefix), and every
+  // index more is one more page each push's commit writes.
 
   await db.schema.createTable('pull_stats')
     .addColumn('repository', 'text', (c) => bytewise(c).notNull())
