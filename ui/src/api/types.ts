@@ -65,6 +65,7 @@ export interface TagRow {
   readonly lastPulledAt: string | null;
   readonly pulls: number;
   readonly quarantined: boolean;
+  readonly labels: Record<string, string>;
 }
 
 export interface ImageConfig {
@@ -112,19 +113,8 @@ export interface Artifact {
   readonly quarantine: { readonly reason: string; readonly by: string; readonly at: string | null } | null;
 }
 
-export interface ArtifactRow {
-  readonly repository: string;
-  readonly tag: string | null;
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly artifactType: string | null;
-  readonly size: number;
-  readonly platforms: Platform[];
-  readonly pushedAt: string | null;
-  readonly lastPulledAt: string | null;
-  readonly pulls: number;
-  readonly labels: Record<string, string> | null;
-}
+/** A row of /api/v1/artifacts: the same shape as a tag list's row (both are the server's tagView). */
+export type ArtifactRow = TagRow;
 
 export interface SearchResults {
   readonly repositories: ({ readonly name: string; readonly project: string } | string)[];
