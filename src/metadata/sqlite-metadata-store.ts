@@ -10,6 +10,7 @@ import {
 import { toEventRow } from './event-rows.js';
 import { refuseMovingKeptTags, type BlobLink, type NewManifest, type StoredManifest, type UploadSession } from './metadata-store.js';
 import type { OutboxStore } from './outbox-store.js';
+import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { SqliteOutboxStore } from './sqlite-outbox-store.js';
 import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
 
@@ -19,15 +20,16 @@ import { SqliteStatements, type ManifestRow } from './sqlite-statements.js';
  * request, which profiling showed costing more than the statements themselves. The shared metadata suite holds both
  * to the same contract.
  *
- * Writes run on the writer connection inside better-sqlite3's synchronous transactions: each is atomic with
- * respect to the event loop, and Kysely, left with single-statement reads, never holds a transaction open on that
- * connection for one of them to interleave with. Reads run on a connection of their own, which in WAL mode sees
+ * Writes run on the writer connection inside better-sqlite3's synchronous transactions, those of one turn of the
+ * event loop committed together (SqliteGroupCommit): each is atomic with respect to the event loop, and waits for
+ * any Kysely transaction on that connection to end rather than interleave with it. Reads run on a connection of their own, which in WAL mode sees
  * only committed data (on the writer's they would see a transaction's rows before it commits or rolls back).
  */
 export class SqliteMetadataStore extends KyselyMetadataStore {
   readonly #reader: SqliteDatabase;
   readonly #writer: SqliteDatabase;
   readonly #sql: SqliteStatements;
+  readonly #commits: SqliteGroupCommit;
   #outbox: OutboxStore | undefined;
 
   constructor(db: Kysely<Database>, writer: SqliteDatabase, reader: SqliteDatabase) {
@@ -35,6 +37,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
     this.#reader = reader;
     this.#writer = writer;
     this.#sql = new SqliteStatements(writer, reader);
+    this.#commits = new SqliteGroupCommit(writer, () => this.kyselyTransactionsDone());
   }
 
   /**
@@ -44,15 +47,6 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
    */
   override changeVersion(): number {
     return this.#sql.dataVersion.get()!;
-  }
-
-  /**
-   * The writes below run synchronously on the writer connection, which Kysely also uses for the rare multi-statement
-   * transactions (access changes). One started while such a transaction is open would join it; it waits instead.
-   * Checking costs one await on the hot path; waiting happens only during an access change.
-   */
-  #settled(): Promise<void> | void {
-    return this.kyselyTransactionsDone();
   }
 
   /** The outbox with its hot calls (append, read, head) prepared; cursors through Kysely. */
@@ -94,28 +88,26 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async linkBlob(repository: string, digest: string, size: number, endSession?: string, link?: BlobLink): Promise<void> {
-    await this.#settled();
     const sql = this.#sql;
     const now = Date.now();
     const event = blobLinkedEvent(repository, digest, size, link?.from === undefined ? 'pushed' : 'mounted',
       link?.origin ?? systemOrigin, now, link?.from);
-    this.#writer.transaction(() => {
+    await this.#commits.run(() => {
       sql.ensureRepository.run(repository, now);
       sql.insertBlob.run(digest, size, now);
       sql.linkBlob.run(repository, digest, now);
       if (endSession !== undefined) sql.deleteUploadSession.run(endSession);
       this.#insertEvents([event]);
-    }).immediate();
+    });
   }
 
   override async unlinkBlob(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
-    await this.#settled();
     const sql = this.#sql;
-    return this.#writer.transaction(() => {
+    return this.#commits.run(() => {
       if (sql.unlinkBlob.run(repository, digest).changes === 0) return false;
       this.#insertEvents([blobUnlinkedEvent(repository, digest, origin, Date.now())]);
       return true;
-    }).immediate();
+    });
   }
 
   /** Writes a change's events; called inside the change's transaction. */
@@ -124,10 +116,9 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async putManifest(manifest: NewManifest): Promise<void> {
-    await this.#settled();
     const sql = this.#sql;
     const { repository, digest, now } = manifest;
-    this.#writer.transaction(() => {
+    await this.#commits.run(() => {
       sql.ensureRepository.run(repository, now);
       const inserted = sql.insertManifest.run(digest, manifest.mediaType, manifest.content.length, manifest.content,
         manifest.artifactType ?? null, manifest.subjectDigest ?? null,
@@ -150,34 +141,31 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
       refuseMovingKeptTags(manifest, previous);
       for (const tag of manifest.tags) sql.upsertTag.run(repository, tag, digest, now);
       this.#insertEvents(manifestPushedEvents({ ...manifest, size: manifest.content.length, origin: manifest.origin ?? systemOrigin }, previous));
-    }).immediate();
+    });
   }
 
   override async deleteManifest(repository: string, digest: string, origin: EventOrigin = systemOrigin): Promise<boolean> {
-    await this.#settled();
     const sql = this.#sql;
-    return this.#writer.transaction(() => {
+    return this.#commits.run(() => {
       if (sql.unlinkManifest.run(repository, digest).changes === 0) return false;
       const tags = sql.deleteTagsOf.all(repository, digest).sort();
       this.#insertEvents([manifestDeletedEvent(repository, digest, tags, origin, Date.now())]);
       return true;
-    }).immediate();
+    });
   }
 
   override async deleteTag(repository: string, tag: string, origin: EventOrigin = systemOrigin): Promise<string | undefined> {
-    await this.#settled();
     const sql = this.#sql;
-    return this.#writer.transaction(() => {
+    return this.#commits.run(() => {
       const digest = sql.deleteTag.get(repository, tag);
       if (digest === undefined) return undefined;
       this.#insertEvents([tagDeletedEvent(repository, tag, digest, origin, Date.now())]);
       return digest;
-    }).immediate();
+    });
   }
 
   override async createUploadSession(id: string, repository: string, now: number): Promise<void> {
-    await this.#settled();
-    this.#sql.createUploadSession.run(id, repository, now, now);
+    await this.#commits.run(() => this.#sql.createUploadSession.run(id, repository, now, now));
   }
 
   override async uploadSession(id: string): Promise<UploadSession | undefined> {
@@ -186,13 +174,11 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async touchUploadSession(id: string, now: number): Promise<void> {
-    await this.#settled();
-    this.#sql.touchUploadSession.run(now, id);
+    await this.#commits.run(() => this.#sql.touchUploadSession.run(now, id));
   }
 
   override async deleteUploadSession(id: string): Promise<void> {
-    await this.#settled();
-    this.#sql.deleteUploadSession.run(id);
+    await this.#commits.run(() => this.#sql.deleteUploadSession.run(id));
   }
 }
 

@@ -244,6 +244,30 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.equal((await store.manifestByTag('team/app', 'v1'))?.digest, digest(100), 'the same digest again is no move');
     });
 
+    it('keeps concurrent writes apart: those that fail leave no trace, the others all land', async () => {
+      // Writes issued together may share a commit (the embedded store groups them): each must stay atomic alone.
+      await store.putManifest(manifest({ tags: ['kept'] }));
+      const writes = Array.from({ length: 12 }, (_, index) => {
+        if (index % 4 === 1) return store.putManifest(manifest({ repository: `group/broken-${index}`, content: null as unknown as Buffer }));
+        if (index % 4 === 3) return store.putManifest(manifest({ digest: digest(200 + index), tags: ['kept', `moved-${index}`], keepTags: ['kept'] }));
+        return store.putManifest(manifest({ repository: `group/ok-${index}`, digest: digest(200 + index), tags: [`v${index}`] }));
+      });
+      const outcomes = await Promise.allSettled(writes);
+      for (const [index, outcome] of outcomes.entries()) assert.equal(outcome.status, index % 2 === 0 ? 'fulfilled' : 'rejected', `write ${index}`);
+      for (let index = 0; index < 12; index++) {
+        if (index % 4 === 1) assert.ok(!(await store.repositoryExists(`group/broken-${index}`)), `write ${index} left nothing`);
+        if (index % 4 === 3) assert.equal(await store.manifestByTag('team/app', `moved-${index}`), undefined, `write ${index} set no tag`);
+        if (index % 2 === 0) assert.equal((await store.manifestByTag(`group/ok-${index}`, `v${index}`))?.digest, digest(200 + index), `write ${index} landed`);
+      }
+      assert.equal((await store.manifestByTag('team/app', 'kept'))?.digest, digest(100), 'the kept tag did not move');
+      const [blobA, blobB] = await Promise.all([
+        store.linkBlob('group/blobs', digest(300), 10), store.unlinkBlob('group/blobs', digest(301)),
+      ]);
+      assert.equal(blobA, undefined);
+      assert.equal(blobB, false, 'a blob never linked is not unlinked');
+      assert.ok(await store.linkedBlob('group/blobs', digest(300)));
+    });
+
     accessStoreTests(() => store);
     outboxStoreTests(() => store);
     policyStoreTests(() => store);
