@@ -15,7 +15,11 @@ import { assertName, requireDigest } from './validate.js';
 export interface UploadLimits {
   /** Largest blob accepted; 0 for no limit. */
   readonly blobMaxBytes: number;
+  /** How long this node keeps an idle session's state in memory (15 minutes when absent); see #forgetIdle. */
+  readonly liveIdleMs?: number | undefined;
 }
+
+const defaultLiveIdleMs = 15 * 60_000;
 
 export interface ChunkRequest {
   readonly body: AsyncIterable<Buffer> | undefined;
@@ -42,6 +46,8 @@ interface LiveUpload {
   readonly repository: string;
   hash: Hash;
   offset: number;
+  /** When a request of this node last used it (ms). */
+  touchedAt: number;
 }
 
 /**
@@ -54,6 +60,7 @@ export class UploadService {
   readonly #live = new Map<string, LiveUpload>();
   readonly #busy = new Set<string>();
   #receivedBytes = 0;
+  #forgottenAt = 0;
 
   constructor(
     private readonly store: BlobStore,
@@ -81,8 +88,10 @@ export class UploadService {
     await this.policies.beforeWrite(context, repository);
     const id = randomUUID();
     await this.store.createUpload(id);
-    await this.metadata.createUploadSession(id, repository, Date.now());
-    this.#live.set(id, { repository, hash: createHasher('sha256'), offset: 0 });
+    const now = Date.now();
+    await this.metadata.createUploadSession(id, repository, now);
+    this.#forgetIdle(now);
+    this.#live.set(id, { repository, hash: createHasher('sha256'), offset: 0, touchedAt: now });
     return id;
   }
 
@@ -331,16 +340,34 @@ export class UploadService {
    * BLOB_UPLOAD_UNKNOWN when there is none.
    */
   async #open(repository: string, id: string): Promise<LiveUpload> {
+    const now = Date.now();
     const live = this.#live.get(id);
     if (live) {
       if (live.repository !== repository) throw uploadUnknown(repository, id);
+      live.touchedAt = now;
       return live;
     }
     if (!(await this.#sessionOf(repository, id))) throw uploadUnknown(repository, id);
     const offset = await this.#size(id);
-    const rebuilt: LiveUpload = { repository, hash: await this.#hashStored(id, 'sha256'), offset };
+    const rebuilt: LiveUpload = { repository, hash: await this.#hashStored(id, 'sha256'), offset, touchedAt: now };
+    this.#forgetIdle(now);
     this.#live.set(id, rebuilt);
     return rebuilt;
+  }
+
+  /**
+   * Drops the in-memory state of sessions no request of this node has used for a while, at most once a minute.
+   * Behind a load balancer a session this node began may be finished, cancelled or expired by another, which this
+   * node never hears of; without this, its state would stay, and count among the uploads in progress, for ever.
+   * Forgetting is always safe: a session still open is rebuilt from its stored bytes on its next request here.
+   */
+  #forgetIdle(now: number): void {
+    const idleMs = this.limits.liveIdleMs ?? defaultLiveIdleMs;
+    if (now - this.#forgottenAt < Math.min(idleMs, 60_000)) return;
+    this.#forgottenAt = now;
+    for (const [id, live] of this.#live) {
+      if (live.touchedAt <= now - idleMs && !this.#busy.has(id)) this.#live.delete(id);
+    }
   }
 
   /** Whether the metadata store holds an open session `id` of `repository`. */
