@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 # tests start themselves (test/support/); slapd and ldap-utils are the real LDAP server the access tests seed;
 # chromium is the real browser the sign-in pages are tested in (through playwright-core, which downloads no browser);
 # prometheus brings the Prometheus server and promtool the metrics tests start and run themselves (its system service
-# is never used).
-packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium prometheus)
+# is never used); rpm (with rpmbuild), db5.3-util, zstd, bzip2 and xz-utils are the reference tools the scanner's
+# version orders, rpm database readers and layer decompression are checked against.
+packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium prometheus rpm zstd bzip2 xz-utils db5.3-util)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
