@@ -27,6 +27,7 @@ import { auditTrail, auditTrailConsumer } from './features/audit-trail/audit-tra
 import type { Feature } from './features/feature.js';
 import { immutableTags } from './features/immutable-tags/immutable-tags.js';
 import { quarantine } from './features/quarantine/quarantine.js';
+import { scanning } from './features/scanning/scanning.js';
 import { uploadExpiry } from './features/upload-expiry/upload-expiry.js';
 import { usage } from './features/usage/usage.js';
 import { webhooks } from './features/webhooks/webhooks.js';
@@ -86,6 +87,15 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const hooks = webhooks(metadata, access.policy, adminAudit, {
     ...config.webhooks, externalUrl: config.externalUrl, enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'webhooks' }),
   });
+  const scopes = new ProjectScopes(access, () => metadata.changeVersion());
+  const scans = config.scanning.enabled ? scanning(metadata, {
+    onPush: config.scanning.onPush, feed: config.scanning.feed, readBlob: (digest) => store.read(digest),
+    access: {
+      mayRead: (principal, repository) => scopes.mayRead(principal, repository),
+      mayPush: async (principal, repository) => (await access.policy.actions(principal, repository)).has('push'),
+    },
+    enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'scanning' }),
+  }) : undefined;
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
   const sharedStore = config.storage.s3.bucket !== undefined || config.database.url !== undefined;
@@ -101,6 +111,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     hooks,
     usage(() => metadata.insight()),
     artifactFactsBackfill(metadata, facts, logger.child({ component: 'artifact-facts' })),
+    ...(scans ? [scans] : []),
   ];
 
   policies.add(features.flatMap((feature) => feature.policies ?? []));
@@ -116,7 +127,6 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     await dispatcher.catchUp(auditTrailConsumer);
   });
 
-  const scopes = new ProjectScopes(access, () => metadata.changeVersion());
   // Prometheus metrics: plain numbers counted where things happen, read from these sources when scraped.
   const metrics = config.metrics.enabled ? new RegistryMetrics({
     uploads, blobBytesSent: () => blobSendCounts.bytes, metadata, outbox: metadata.outbox(),
@@ -140,6 +150,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     webhooks: hooks.service,
     insight: new InsightService(() => metadata.insight(), scopes, () => metadata.changeVersion()),
     inspector: new ArtifactInspector(metadata, (digest) => store.read(digest), scopes),
+    scans: scans?.service,
     externalUrl: config.externalUrl,
     metrics: metrics && {
       metrics, path: config.metrics.path, public: config.metrics.public, ownListener: config.metrics.listen !== undefined,

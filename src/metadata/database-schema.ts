@@ -129,6 +129,45 @@ export interface Database {
   tag_pull_stats: { repository: string; tag: string; pulls: number; last_pulled_at: number };
   /** The last outbox event counted into the pull figures (one row, name 'pulls'). */
   pull_stats_position: { name: string; event_id: number };
+  /** A scan per manifest digest (migration 0008): its state and findings counted by severity. */
+  scan_reports: {
+    digest: string;
+    status: string;
+    reason: string | null;
+    scanner: string;
+    distro: string | null;
+    package_count: number;
+    critical: number;
+    high: number;
+    medium: number;
+    low: number;
+    other: number;
+    fixable: number;
+    queued_at: number;
+    started_at: number | null;
+    finished_at: number | null;
+    matched_at: number | null;
+  };
+  /** An image's installed packages; `match_name` is the name advisories use (an OS package's source). */
+  scan_packages: {
+    digest: string;
+    seq: number;
+    kind: string;
+    ecosystem: string;
+    match_name: string;
+    name: string;
+    version: string;
+    source_name: string | null;
+    source_version: string | null;
+    arch: string | null;
+    purl: string;
+    path: string;
+  };
+  scan_findings: { digest: string; advisory_id: string; package_seq: number; fixed_version: string | null; severity: string; score: number | null };
+  /** OSV records as the matcher reads them; `aliases` a JSON array. */
+  advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
+  advisory_packages: { ecosystem: string; name: string; advisory_id: string };
+  advisory_feeds: { source: string; location: string; newest_modified: number | null; records: number; refreshed_at: number; error: string | null };
   /** Identity and access (migration 0003). Flags are 0/1 integers. */
   users: {
     id: Generated<number>;

@@ -8,6 +8,8 @@ import type { Database } from './database-schema.js';
 import { toEventRow } from './event-rows.js';
 import { KyselyAccessStore } from './kysely-access-store.js';
 import { KyselyInsightStore } from './kysely-insight-store.js';
+import { KyselyScanStore } from './kysely-scan-store.js';
+import type { ScanStore } from './scan-store.js';
 import { insertFacts } from './kysely-fact-writes.js';
 import { toJob } from './job-rows.js';
 import { slices } from './slices.js';
@@ -43,6 +45,7 @@ export class KyselyMetadataStore implements MetadataStore {
   #policies: PolicyStore | undefined;
   #webhooks: WebhookStore | undefined;
   #insight: InsightStore | undefined;
+  #scans: ScanStore | undefined;
   #transactionDone: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>) {
@@ -70,6 +73,12 @@ export class KyselyMetadataStore implements MetadataStore {
     // Counted writes: pull figures are part of what the query caches above the store hold.
     this.#insight ??= new KyselyInsightStore(this.#db, (work) => this.#write(work));
     return this.#insight;
+  }
+
+  scans(): ScanStore {
+    // Counted writes: a scan's findings are what the vulnerability policy's cache holds.
+    this.#scans ??= new KyselyScanStore(this.#db, (work) => this.#write(work));
+    return this.#scans;
   }
 
   access(): AccessStore {

@@ -5,6 +5,7 @@ import type { AccessStore } from './access-store.js';
 import type { InsightStore } from './insight-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PolicyStore } from './policy-store.js';
+import type { ScanStore } from './scan-store.js';
 import type { WebhookStore } from './webhook-store.js';
 
 /**
@@ -23,6 +24,8 @@ export interface MetadataStore {
   webhooks(): WebhookStore;
   /** What queries, "latest", usage figures and the UI read; pull figures. */
   insight(): InsightStore;
+  /** The vulnerability scanner's reports, inventories, findings and advisories. */
+  scans(): ScanStore;
 
   /**
    * A number that changes whenever a write may have changed what a read returns: this process's writes and, where

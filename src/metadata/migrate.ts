@@ -7,6 +7,7 @@ import * as events from './migrations/0004-events.js';
 import * as usernameCase from './migrations/0005-username-case.js';
 import * as webhooks from './migrations/0006-webhooks.js';
 import * as insight from './migrations/0007-insight.js';
+import * as scanning from './migrations/0008-scanning.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-username-case': usernameCase,
   '0006-webhooks': webhooks,
   '0007-insight': insight,
+  '0008-scanning': scanning,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -5,6 +5,7 @@ import { accessStoreTests } from './access-store.suite.js';
 import { insightStoreTests } from './insight-store.suite.js';
 import { outboxStoreTests } from './outbox-store.suite.js';
 import { policyStoreTests } from './policy-store.suite.js';
+import { scanStoreTests } from './scan-store.suite.js';
 
 /** What a backend under test provides: a fresh, empty store per test, and its disposal. */
 export interface MetadataStoreHarness {
@@ -272,5 +273,6 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     outboxStoreTests(() => store);
     policyStoreTests(() => store);
     insightStoreTests(() => store);
+    scanStoreTests(() => store);
   });
 }

@@ -1,0 +1,74 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+
+/**
+ * Where the advisory feed is read from: OSV's bucket or a mirror over http(s), or a folder laid out the same way
+ * (`<source>/all.zip`, `<source>/modified_id.csv`, `<source>/<id>.json`) for air-gapped installations.
+ */
+export interface FeedLocation {
+  /** The location as configured, for feed states and messages. */
+  readonly description: string;
+  /** A file of the feed as a byte stream; undefined when the location has no such file. */
+  open(path: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+}
+
+export class FeedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FeedError';
+  }
+}
+
+/** Paths inside the feed: a source folder and a file name, never anything that climbs out. */
+const feedPath = /^[A-Za-z0-9][A-Za-z0-9 .:_-]*(\/[A-Za-z0-9][A-Za-z0-9.:_-]*)?$/;
+
+export function feedLocation(location: string, timeoutMs: number): FeedLocation {
+  return /^https?:\/\//i.test(location) ? httpLocation(location.replace(/\/+$/, ''), timeoutMs) : folderLocation(resolve(location));
+}
+
+function checked(path: string): string {
+  if (!feedPath.test(path) || path.includes('..')) throw new FeedError(`"${path}" is not a path inside the feed`);
+  return path;
+}
+
+function httpLocation(base: string, timeoutMs: number): FeedLocation {
+  return {
+    description: base,
+    async open(path) {
+      const url = `${base}/${checked(path).split('/').map(encodeURIComponent).join('/')}`;
+      let response: Response;
+      try {
+        response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+      } catch (error) {
+        throw new FeedError(`could not reach ${url}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      if (!response.ok || response.body === null) {
+        await response.body?.cancel();
+        throw new FeedError(`${url} answered ${response.status} ${response.statusText}`);
+      }
+      return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    },
+  };
+}
+
+function folderLocation(root: string): FeedLocation {
+  return {
+    description: root,
+    async open(path) {
+      const file = join(root, checked(path));
+      try {
+        if (!(await stat(file)).isFile()) return undefined;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new FeedError(`could not read ${file}: ${(error as Error).message}`, { cause: error });
+      }
+      return createReadStream(file);
+    },
+  };
+}

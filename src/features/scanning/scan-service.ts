@@ -1,0 +1,209 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Principal } from '../../auth/principal.js';
+import { RegistryError } from '../../errors/registry-error.js';
+import type { RegistryEvent } from '../../events/registry-event.js';
+import type { JobContext } from '../../jobs/job-definition.js';
+import type { MetadataStore, NewJob, StoredManifest } from '../../metadata/metadata-store.js';
+import type { ScanReport, ScanStore } from '../../metadata/scan-store.js';
+import { isDigest } from '../../oci/digest.js';
+import { imageMediaTypes, indexMediaTypes } from '../../oci/media-types.js';
+import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
+import { type AdvisoryFeed, type FeedChanges, feedSources } from './advisory-feed.js';
+import { readImageInventory } from './image-inventory.js';
+import { matchPackages, packageKeys, storedRecords } from './package-matching.js';
+import { buildVulnerabilityReport, type FindingFilter, type VulnerabilityReport } from './vulnerability-report.js';
+
+export const scanJobKind = 'scan.artifact';
+export const feedJobKind = 'scan.feed';
+/** The built-in scanner's name in reports. */
+export const builtInScanner = 'berth';
+
+export interface ScanJobPayload {
+  readonly repository: string;
+  readonly digest: string;
+}
+
+export interface ScanAccess {
+  /** Whether the principal may read the repository (pull). */
+  mayRead(principal: Principal, repository: string): Promise<boolean>;
+  /** Whether the principal may push to it: asking for a scan needs that. */
+  mayPush(principal: Principal, repository: string): Promise<boolean>;
+}
+
+/**
+ * The vulnerability scanner's rules: which manifests are scanned (images whose layers are file system changesets;
+ * an index through its platforms), one scan of a digest at a time in the cluster (a job per digest, unique while
+ * open), the inventory read once and stored, findings matched against the stored advisories, and matched again,
+ * without reading a layer, when the feed changes them.
+ */
+export class ScanService {
+  readonly #feed: AdvisoryFeed;
+
+  constructor(
+    private readonly metadata: MetadataStore,
+    private readonly readBlob: (digest: string) => Promise<Readable>,
+    private readonly access: ScanAccess,
+    private readonly enqueue: (job: Omit<NewJob, 'now'>) => Promise<number>,
+    feed: AdvisoryFeed,
+    private readonly log: Logger,
+  ) {
+    this.#feed = feed;
+  }
+
+  #scans(): ScanStore {
+    return this.metadata.scans();
+  }
+
+  /** Queues a scan of each image among pushed manifests that has none yet (scan on push). */
+  async onPushed(events: readonly RegistryEvent[]): Promise<void> {
+    const images = events.filter((event) => event.digest !== undefined && isScannableType(event.data));
+    const reports = await this.#scans().reports(images.map((event) => event.digest!));
+    for (const event of images) {
+      if (reports.has(event.digest!)) continue;
+      await this.#queue(event.repository, event.digest!);
+    }
+  }
+
+  /** A scan asked for by a person or script: the image, or each platform of an index, scanned again. */
+  async requestScan(principal: Principal, repository: string, reference: string): Promise<VulnerabilityReport> {
+    const { manifest, parsed } = await this.#resolve(principal, repository, reference);
+    if (!(await this.access.mayPush(principal, repository))) {
+      throw new RegistryError('DENIED', `scanning ${repository} needs the right to push to it (developer or above)`);
+    }
+    const images = indexMediaTypes.has(parsed.mediaType) ? parsed.manifests.filter((child) => imageMediaTypes.has(child.mediaType)).map((child) => child.digest) : [manifest.digest];
+    if (!indexMediaTypes.has(parsed.mediaType) && !isScannable(parsed)) {
+      throw new RegistryError('INVALID_REQUEST', `${repository}@${manifest.digest} is not a container image (its layers are not file systems): there is nothing to scan`);
+    }
+    for (const digest of images) await this.#queue(repository, digest);
+    return this.report(principal, repository, manifest.digest, {});
+  }
+
+  /** What is known of an image's (or an index's platforms') vulnerabilities, with findings filtered. */
+  async report(principal: Principal, repository: string, reference: string, filter: FindingFilter): Promise<VulnerabilityReport> {
+    const { manifest, parsed } = await this.#resolve(principal, repository, reference);
+    const platforms = indexMediaTypes.has(parsed.mediaType)
+      ? parsed.manifests.filter((child) => imageMediaTypes.has(child.mediaType)).map((child) => ({
+        digest: child.digest, os: child.platform?.os, architecture: child.platform?.architecture,
+        variant: typeof child.platform?.variant === 'string' ? child.platform.variant : undefined,
+      }))
+      : [{ digest: manifest.digest, os: undefined, architecture: undefined, variant: undefined }];
+    const digests = platforms.map((platform) => platform.digest);
+    const reports = await this.#scans().reports(digests);
+    const details = await Promise.all(digests.map(async (digest) => reports.get(digest)?.status === 'done'
+      ? { packages: await this.#scans().packages(digest), findings: await this.#scans().findings(digest) }
+      : { packages: [], findings: [] }));
+    const facts = await this.metadata.insight().facts(digests);
+    return buildVulnerabilityReport({
+      repository, reference, digest: manifest.digest, mediaType: parsed.mediaType, scannable: indexMediaTypes.has(parsed.mediaType) || isScannable(parsed),
+      platforms: platforms.map((platform, index) => ({
+        ...platform,
+        os: platform.os ?? facts.get(platform.digest)?.os, architecture: platform.architecture ?? facts.get(platform.digest)?.architecture,
+        variant: platform.variant ?? facts.get(platform.digest)?.variant,
+        report: reports.get(platform.digest), ...details[index]!,
+      })),
+    }, filter);
+  }
+
+  /** The advisory feed's state per source. */
+  feeds() {
+    return this.#scans().feeds();
+  }
+
+  /** The `scan.artifact` job: reads the image's layers into an inventory, matches it, stores both. */
+  async runScan(payload: ScanJobPayload, context: JobContext): Promise<void> {
+    const { repository, digest } = payload;
+    const scans = this.#scans();
+    const manifest = await this.metadata.manifestByDigest(repository, digest);
+    if (manifest === undefined) {
+      await scans.markFailed(digest, `${repository}@${digest} was deleted before it could be scanned`, Date.now());
+      return;
+    }
+    await scans.markScanning(digest, Date.now());
+    await context.progress({ done: 0, note: `reading the layers of ${repository}@${digest}` });
+    let scanned: Awaited<ReturnType<typeof readImageInventory>>;
+    try {
+      const parsed = parseManifest(manifest.content, manifest.mediaType);
+      if (!isScannable(parsed)) {
+        await scans.markFailed(digest, 'not a container image (its layers are not file systems): there is nothing to scan', Date.now(), 'unsupported');
+        return;
+      }
+      scanned = await readImageInventory(parsed.layers, this.readBlob);
+    } catch (error) {
+      // What the image holds cannot be read (a corrupt or unsupported layer, a missing blob): the scan failed for good.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.warn({ repository, digest, err: error }, 'an image could not be scanned');
+      await scans.markFailed(digest, reason, Date.now());
+      return;
+    }
+    const { inventory, walk } = scanned;
+    await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
+    const findings = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
+    await scans.saveScan(digest, { scanner: builtInScanner, distro: inventory.distro, packages: inventory.packages, findings }, Date.now());
+    this.log.info({ repository, digest, packages: inventory.packages.length, findings: findings.length, bytesRead: walk.bytesRead }, 'scanned an image');
+    // An ecosystem the feed has not been read for yet: read it now rather than at the next interval.
+    const known = new Set((await scans.feeds()).map((feed) => feed.source));
+    if (feedSources(inventory.packages.map((pkg) => pkg.ecosystem)).some((source) => !known.has(source))) await this.queueFeedRefresh();
+  }
+
+  /** The `scan.feed` job: refreshes the advisories, then matches the images they touch again. */
+  async refreshFeed(context: JobContext): Promise<void> {
+    const results = await this.#feed.refresh((changes) => this.#rematch(changes), (progress) => context.progress(progress), context.signal);
+    for (const result of results) {
+      if (result.changed > 0 || result.error) this.log.info({ source: result.source, mode: result.mode, changed: result.changed, error: result.error }, 'advisory feed refreshed');
+    }
+  }
+
+  async queueFeedRefresh(): Promise<void> {
+    await this.enqueue({ kind: feedJobKind, payload: {}, uniqueKey: `${feedJobKind}:now`, runAfter: Date.now(), maxAttempts: 3 });
+  }
+
+  /** Matches again the images that hold a package the changed advisories name, or had a finding of one. */
+  async #rematch(changes: FeedChanges): Promise<void> {
+    const scans = this.#scans();
+    const digests = new Set([...await scans.digestsWithPackages(changes.packages), ...await scans.digestsWithFindings(changes.ids)]);
+    for (const digest of digests) {
+      const packages = await scans.packages(digest);
+      const findings = matchPackages(packages, storedRecords(await scans.advisoriesFor(packageKeys(packages))));
+      await scans.replaceFindings(digest, findings, Date.now());
+    }
+  }
+
+  async #queue(repository: string, digest: string): Promise<void> {
+    await this.#scans().markQueued(digest, builtInScanner, Date.now());
+    await this.enqueue({ kind: scanJobKind, payload: { repository, digest } satisfies ScanJobPayload, uniqueKey: `${scanJobKind}:${digest}`, runAfter: Date.now(), maxAttempts: 3 });
+  }
+
+  async #resolve(principal: Principal, repository: string, reference: string): Promise<{ manifest: StoredManifest; parsed: ParsedManifest }> {
+    if (!(await this.access.mayRead(principal, repository))) {
+      throw new RegistryError('NAME_UNKNOWN', `there is no repository "${repository.slice(0, 255)}" you may see: check the name, or sign in`, { repository });
+    }
+    const byDigest = reference.includes(':');
+    if (byDigest && !isDigest(reference)) throw new RegistryError('INVALID_REQUEST', `reference: "${reference.slice(0, 80)}" is neither a tag nor a digest`);
+    const manifest = byDigest ? await this.metadata.manifestByDigest(repository, reference) : await this.metadata.manifestByTag(repository, reference);
+    if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', `${repository} has no manifest ${reference.slice(0, 140)}`, { repository, reference });
+    return { manifest, parsed: parseManifest(manifest.content, manifest.mediaType) };
+  }
+}
+
+/** Layer media types that are file system changesets (tar, possibly compressed); anything else is not an image. */
+const fileSystemLayer = /^application\/vnd\.(oci\.image\.layer(\.nondistributable)?\.v1\.tar(\+gzip|\+zstd)?|docker\.image\.rootfs\.(foreign\.)?diff\.tar(\.gzip)?)$/;
+
+/** An image manifest with at least one layer, all of them file systems, and no artifactType (signatures, SBOMs). */
+export function isScannable(manifest: ParsedManifest): boolean {
+  return imageMediaTypes.has(manifest.mediaType) && manifest.artifactType === manifest.config?.mediaType && isImageConfig(manifest.config?.mediaType)
+    && manifest.layers.length > 0 && manifest.layers.every((layer) => fileSystemLayer.test(layer.mediaType));
+}
+
+function isImageConfig(mediaType: string | undefined): boolean {
+  return mediaType === 'application/vnd.oci.image.config.v1+json' || mediaType === 'application/vnd.docker.container.image.v1+json';
+}
+
+/** From an `artifact.pushed` event's data: an image manifest that is no artifact (no artifactType, no subject). */
+function isScannableType(data: RegistryEvent['data']): boolean {
+  const fields = (data ?? {}) as { mediaType?: unknown; artifactType?: unknown; subject?: unknown };
+  return typeof fields.mediaType === 'string' && imageMediaTypes.has(fields.mediaType) && fields.subject === undefined
+    && (fields.artifactType === undefined || isImageConfig(fields.artifactType as string));
+}
+
+export type { ScanReport };

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { OutboxConsumer } from '../../events/outbox-consumer.js';
+import type { MetadataStore, NewJob } from '../../metadata/metadata-store.js';
+import type { Readable } from 'node:stream';
+import type { Feature } from '../feature.js';
+import { AdvisoryFeed } from './advisory-feed.js';
+import { feedLocation } from './feed-location.js';
+import { feedJobKind, ScanService, scanJobKind, type ScanAccess, type ScanJobPayload } from './scan-service.js';
+
+export interface ScanningOptions {
+  readonly onPush: boolean;
+  readonly feed: { readonly location: string; readonly refreshMinutes: number; readonly timeoutSeconds: number };
+  readonly readBlob: (digest: string) => Promise<Readable>;
+  readonly access: ScanAccess;
+  /** The job runner's enqueue (built after the features; called once it runs). */
+  readonly enqueue: (job: Omit<NewJob, 'now'>) => Promise<number>;
+  readonly log: Logger;
+}
+
+/** The outbox consumer's name: its cursor's key. */
+export const scanningConsumer = 'scanning';
+
+/**
+ * Vulnerability scanning: a scan of every image pushed (through the durable job queue, one per digest at a time in
+ * the cluster), and the advisory feed refreshed on a schedule by one node, each refresh matching the images it
+ * touches again.
+ */
+export function scanning(metadata: MetadataStore, options: ScanningOptions): Feature & { service: ScanService } {
+  const feed = new AdvisoryFeed(() => metadata.scans(), feedLocation(options.feed.location, options.feed.timeoutSeconds * 1000), options.log);
+  const service = new ScanService(metadata, options.readBlob, options.access, options.enqueue, feed, options.log);
+  const consumer: OutboxConsumer = {
+    name: scanningConsumer,
+    types: new Set(['artifact.pushed']),
+    async handle(events) {
+      if (options.onPush) await service.onPushed(events);
+    },
+  };
+  return {
+    name: 'scanning',
+    service,
+    consumers: [consumer],
+    jobs: [
+      { kind: scanJobKind, maxAttempts: 3, run: (job, context) => service.runScan(job.payload as ScanJobPayload, context) },
+      { kind: feedJobKind, everyMs: options.feed.refreshMinutes * 60_000, maxAttempts: 3, run: (_job, context) => service.refreshFeed(context) },
+    ],
+  };
+}
+

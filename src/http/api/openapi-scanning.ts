@@ -1,0 +1,105 @@
+import { severities } from '../../features/scanning/vulnerability-report.js';
+import { errorResponse, nullable, object, operation, parameter, ref, time, type Schema } from './openapi-kit.js';
+
+/** The OpenAPI description of vulnerability scanning: reports per image and platform, scans on demand, the feed. */
+
+const severity: Schema = { type: 'string', enum: [...severities] };
+const reference = [
+  { ...parameter('repository', 'query', { type: 'string', minLength: 1, maxLength: 255 }, 'A repository name, such as team/app.'), required: true },
+  { ...parameter('reference', 'query', { type: 'string', minLength: 1, maxLength: 200 }, 'A tag or a digest.'), required: true },
+];
+const summary = object({
+  critical: { type: 'integer' }, high: { type: 'integer' }, medium: { type: 'integer' }, low: { type: 'integer' },
+  other: { type: 'integer', description: 'Negligible and unknown.' }, fixable: { type: 'integer', description: 'Findings with a fixed version.' },
+  total: { type: 'integer' },
+});
+const status: Schema = {
+  type: 'string', enum: ['queued', 'scanning', 'done', 'failed', 'unsupported', 'not scanned'],
+  description: 'unsupported: not a container image (an artifact whose layers are not file systems).',
+};
+const unsupported = errorResponse('UNSUPPORTED: scanning is turned off on this registry (scanning.enabled).');
+const withOff = (described: Schema): Schema => ({ ...described, responses: { ...(described.responses as Schema), 405: unsupported } });
+
+export const scanningSchemas: Record<string, Schema> = {
+  SeveritySummary: summary,
+  PlatformScan: object({
+    digest: { type: 'string', description: 'The image scanned: the artifact itself, or a platform of the index.' },
+    platform: nullable('string', { description: 'os/architecture[/variant], when known.' }),
+    status,
+    reason: nullable('string', { description: 'Why the scan failed.' }),
+    scanner: nullable('string'),
+    distro: { type: ['object', 'null'], description: 'The distribution the image is built on (os-release), with its OSV ecosystem.' },
+    packages: { type: 'integer', description: 'Packages in its inventory.' },
+    summary: ref('SeveritySummary'),
+    queuedAt: time('When the scan was queued.'),
+    startedAt: time('When it started.'),
+    finishedAt: time('When the image was last read.'),
+    matchedAt: time('When its findings were last matched (a scan, or a rescan after the advisories changed).'),
+  }),
+  Vulnerability: object({
+    id: { type: 'string', description: 'The advisory (GHSA-…, DSA-…, ALPINE-CVE-…).' },
+    aliases: { type: 'array', items: { type: 'string' }, description: 'Other ids of the same vulnerability (CVEs).' },
+    summary: nullable('string'),
+    severity,
+    score: nullable('number', { description: 'The CVSS base score behind the severity, when one was computed.' }),
+    package: { type: 'string', description: 'The package as installed (the binary package for OS packages).' },
+    version: { type: 'string' },
+    fixedVersion: nullable('string', { description: 'The lowest version that fixes it; null when no fix is known.' }),
+    kind: { type: 'string', enum: ['dpkg', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven'] },
+    ecosystem: { type: 'string', description: 'The OSV ecosystem it was matched in (Debian:12, Alpine:v3.20, npm, …).' },
+    sourcePackage: nullable('string', { description: 'The source package OS advisories name.' }),
+    path: { type: 'string', description: 'The file in the image it was read from.' },
+    purl: { type: 'string' },
+    platforms: { type: 'array', items: { type: 'string' }, description: 'The image digests (platforms) it was found in.' },
+  }),
+  VulnerabilityReport: object({
+    repository: { type: 'string' },
+    reference: { type: 'string' },
+    digest: { type: 'string' },
+    mediaType: { type: 'string' },
+    status: { ...status, description: 'For an index, the least advanced of its platforms\' scans.' },
+    summary: ref('SeveritySummary'),
+    platforms: { type: 'array', items: ref('PlatformScan') },
+    vulnerabilities: { type: 'array', items: ref('Vulnerability') },
+  }),
+  ScanRequest: object({ repository: { type: 'string' }, reference: { type: 'string', description: 'A tag or a digest.' } }),
+  AdvisoryFeed: object({
+    source: { type: 'string', description: 'An OSV ecosystem folder: Debian, Alpine, npm, PyPI, Go, Maven, …' },
+    location: { type: 'string' },
+    records: { type: 'integer', description: 'Advisories stored (all sources).' },
+    refreshedAt: time('When it was last refreshed.'),
+    newestModified: time('The newest advisory read: the next refresh reads what changed after it.'),
+    error: nullable('string', { description: 'Why the last refresh failed.' }),
+  }),
+  AdvisoryFeedList: object({ items: { type: 'array', items: ref('AdvisoryFeed') } }),
+};
+
+const readable = (described: Schema): Schema => ({ ...described, security: [{}, { basic: [] }, { session: [] }] });
+
+export const scanningPaths: Record<string, Record<string, Schema>> = {
+  '/api/v1/vulnerabilities': {
+    get: withOff(readable(operation('getVulnerabilities', {
+      summary: 'An image\'s vulnerabilities (an index: each platform\'s, and together), with its scan state.', tag: 'vulnerabilities', public: true,
+      parameters: [
+        ...reference,
+        parameter('severity', 'query', severity, 'Only findings at or above this severity (case does not matter).'),
+        parameter('package', 'query', { type: 'string', maxLength: 256 }, 'Only findings in packages whose name contains this.'),
+        parameter('fixable', 'query', { type: 'string', enum: ['true', 'false'] }, 'true: only findings with a fix; false: only those without.'),
+      ],
+      response: 'VulnerabilityReport', errors: [400, 401, 404, 429],
+    }))),
+  },
+  '/api/v1/scans': {
+    post: withOff(operation('requestScan', {
+      summary: 'Scan an image (an index: each platform) again: those who may push to the repository.', tag: 'vulnerabilities',
+      body: 'ScanRequest', status: 202, response: 'VulnerabilityReport', errors: [400, 404],
+      description: 'Queues the scan and answers at once with the report as it stands (status queued); poll GET /api/v1/vulnerabilities.',
+    })),
+  },
+  '/api/v1/advisory-feeds': {
+    get: withOff(readable(operation('listAdvisoryFeeds', {
+      summary: 'The advisory feed: per source, where it was read from, how far, and the last error.', tag: 'vulnerabilities', public: true,
+      response: 'AdvisoryFeedList', errors: [401, 429],
+    }))),
+  },
+};

@@ -1,0 +1,260 @@
+import type { Kysely, Transaction } from 'kysely';
+import { matchName } from '../scanning/match-name.js';
+import type { Distro, PackageKind, Severity } from '../scanning/model.js';
+import type { Database } from './database-schema.js';
+import type {
+  CompletedScan, FeedState, NewAdvisory, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, SeverityCounts, StoredAdvisory, StoredFinding,
+  StoredPackage,
+} from './scan-store.js';
+import { slices } from './slices.js';
+
+type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
+type ReportRow = Database['scan_reports'];
+
+/** Rows per insert: 12 columns each stays far below SQLite's 32,766 bound variables. */
+const rowsPerInsert = 500;
+
+/**
+ * The scan store over Kysely, for every dialect. Writes go through the store's counted writes, so caches of scan
+ * results (the pull policy's) drop with them on this node and, on PostgreSQL, on the others.
+ */
+export class KyselyScanStore implements ScanStore {
+  readonly #db: Kysely<Database>;
+  readonly #write: Write;
+
+  constructor(db: Kysely<Database>, write: Write) {
+    this.#db = db;
+    this.#write = write;
+  }
+
+  async reports(digests: readonly string[]): Promise<Map<string, ScanReport>> {
+    const reports = new Map<string, ScanReport>();
+    for (const slice of slices([...new Set(digests)])) {
+      for (const row of await this.#db.selectFrom('scan_reports').selectAll().where('digest', 'in', slice).execute()) reports.set(row.digest, toReport(row));
+    }
+    return reports;
+  }
+
+  async markQueued(digest: string, scanner: string, now: number): Promise<void> {
+    await this.#write(async (trx) => {
+      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scanner, now), status: 'queued' })
+        .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'queued', reason: null, scanner, queued_at: now })).execute();
+    });
+  }
+
+  async markScanning(digest: string, now: number): Promise<void> {
+    await this.#write(async (trx) => {
+      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, 'berth', now), status: 'scanning', started_at: now })
+        .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'scanning', reason: null, started_at: now })).execute();
+    });
+  }
+
+  async markFailed(digest: string, reason: string, now: number, status: 'failed' | 'unsupported' = 'failed'): Promise<void> {
+    await this.#write(async (trx) => {
+      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, 'berth', now), status, reason, finished_at: now })
+        .onConflict((oc) => oc.column('digest').doUpdateSet({ status, reason, finished_at: now })).execute();
+    });
+  }
+
+  async saveScan(digest: string, scan: CompletedScan, now: number): Promise<void> {
+    await this.#write(async (trx) => {
+      await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
+      await trx.deleteFrom('scan_packages').where('digest', '=', digest).execute();
+      const rows = scan.packages.map((pkg, seq) => ({
+        digest, seq, kind: pkg.kind, ecosystem: pkg.ecosystem, match_name: matchName(pkg), name: pkg.name, version: pkg.version,
+        source_name: pkg.sourceName ?? null, source_version: pkg.sourceVersion ?? null, arch: pkg.arch ?? null, purl: pkg.purl, path: pkg.path,
+      }));
+      for (const slice of slices(rows, rowsPerInsert)) await trx.insertInto('scan_packages').values(slice).execute();
+      await insertFindings(trx, digest, scan.findings);
+      const summary = summarise(scan.findings);
+      const report = {
+        status: 'done', reason: null, scanner: scan.scanner, distro: scan.distro ? JSON.stringify(scan.distro) : null,
+        package_count: scan.packages.length, ...summary, finished_at: now, matched_at: now,
+      };
+      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scan.scanner, now), ...report, started_at: now })
+        .onConflict((oc) => oc.column('digest').doUpdateSet(report)).execute();
+    });
+  }
+
+  async packages(digest: string): Promise<StoredPackage[]> {
+    const rows = await this.#db.selectFrom('scan_packages').selectAll().where('digest', '=', digest).orderBy('seq').execute();
+    return rows.map((row) => ({
+      seq: Number(row.seq), kind: row.kind as PackageKind, name: row.name, version: row.version,
+      ...(row.source_name === null ? {} : { sourceName: row.source_name }),
+      ...(row.source_version === null ? {} : { sourceVersion: row.source_version }),
+      ...(row.arch === null ? {} : { arch: row.arch }),
+      ecosystem: row.ecosystem, purl: row.purl, path: row.path,
+    }));
+  }
+
+  async findings(digest: string): Promise<StoredFinding[]> {
+    const rows = await this.#db.selectFrom('scan_findings as f')
+      .leftJoin('advisories as a', 'a.id', 'f.advisory_id')
+      .select(['f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'a.summary', 'a.aliases'])
+      .where('f.digest', '=', digest)
+      .orderBy('f.package_seq').orderBy('f.advisory_id')
+      .execute();
+    return rows.map((row) => ({
+      advisoryId: row.advisory_id, packageSeq: Number(row.package_seq), fixedVersion: row.fixed_version, severity: row.severity as Severity,
+      score: row.score === null ? undefined : Number(row.score), summary: row.summary ?? undefined, aliases: row.aliases ? JSON.parse(row.aliases) as string[] : [],
+    }));
+  }
+
+  async saveAdvisories(advisories: readonly NewAdvisory[], removed: readonly string[]): Promise<void> {
+    if (advisories.length === 0 && removed.length === 0) return;
+    await this.#write(async (trx) => {
+      const replaced = [...new Set([...advisories.map((advisory) => advisory.id), ...removed])];
+      for (const slice of slices(replaced)) {
+        await trx.deleteFrom('advisory_packages').where('advisory_id', 'in', slice).execute();
+        await trx.deleteFrom('advisories').where('id', 'in', slice).execute();
+      }
+      const rows = advisories.map((advisory) => ({
+        id: advisory.id, modified: advisory.modified, summary: advisory.summary ?? null, aliases: JSON.stringify(advisory.aliases), record: advisory.record,
+      }));
+      for (const slice of slices(rows, rowsPerInsert)) await trx.insertInto('advisories').values(slice).execute();
+      const keys = advisories.flatMap((advisory) => uniqueKeys(advisory.packages).map((key) => ({ ecosystem: key.ecosystem, name: key.name, advisory_id: advisory.id })));
+      for (const slice of slices(keys, rowsPerInsert)) await trx.insertInto('advisory_packages').values(slice).execute();
+    });
+  }
+
+  async advisoriesFor(packages: readonly PackageKey[]): Promise<StoredAdvisory[]> {
+    const ids = new Set<string>();
+    for (const [ecosystem, names] of byEcosystem(packages)) {
+      for (const slice of slices(names)) {
+        const rows = await this.#db.selectFrom('advisory_packages').select('advisory_id').where('ecosystem', '=', ecosystem).where('name', 'in', slice).execute();
+        for (const row of rows) ids.add(row.advisory_id);
+      }
+    }
+    const advisories: StoredAdvisory[] = [];
+    for (const slice of slices([...ids].sort())) {
+      const rows = await this.#db.selectFrom('advisories').select(['id', 'modified', 'record']).where('id', 'in', slice).orderBy('id').execute();
+      for (const row of rows) advisories.push({ id: row.id, modified: Number(row.modified), record: row.record });
+    }
+    return advisories;
+  }
+
+  async advisoryModified(ids: readonly string[]): Promise<Map<string, number>> {
+    const modified = new Map<string, number>();
+    for (const slice of slices([...new Set(ids)])) {
+      for (const row of await this.#db.selectFrom('advisories').select(['id', 'modified']).where('id', 'in', slice).execute()) modified.set(row.id, Number(row.modified));
+    }
+    return modified;
+  }
+
+  async advisoryCount(): Promise<number> {
+    const row = await this.#db.selectFrom('advisories').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async digestsWithPackages(packages: readonly PackageKey[]): Promise<string[]> {
+    const digests = new Set<string>();
+    for (const [ecosystem, names] of byEcosystem(packages)) {
+      for (const slice of slices(names)) {
+        const rows = await this.#db.selectFrom('scan_packages').select('digest').distinct()
+          .where('ecosystem', '=', ecosystem).where('match_name', 'in', slice).execute();
+        for (const row of rows) digests.add(row.digest);
+      }
+    }
+    return [...digests].sort();
+  }
+
+  async digestsWithFindings(advisoryIds: readonly string[]): Promise<string[]> {
+    const digests = new Set<string>();
+    for (const slice of slices([...new Set(advisoryIds)])) {
+      const rows = await this.#db.selectFrom('scan_findings').select('digest').distinct().where('advisory_id', 'in', slice).execute();
+      for (const row of rows) digests.add(row.digest);
+    }
+    return [...digests].sort();
+  }
+
+  async replaceFindings(digest: string, findings: readonly NewFinding[], now: number): Promise<boolean> {
+    return this.#write(async (trx) => {
+      const report = await trx.selectFrom('scan_reports').select('digest').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
+      if (report === undefined) return false;
+      await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
+      await insertFindings(trx, digest, findings);
+      await trx.updateTable('scan_reports').set({ ...summarise(findings), matched_at: now }).where('digest', '=', digest).execute();
+      return true;
+    });
+  }
+
+  async inventoryEcosystems(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('scan_packages').select('ecosystem').distinct().orderBy('ecosystem').execute();
+    return rows.map((row) => row.ecosystem);
+  }
+
+  async feeds(): Promise<FeedState[]> {
+    const rows = await this.#db.selectFrom('advisory_feeds').selectAll().orderBy('source').execute();
+    return rows.map((row) => ({
+      source: row.source, location: row.location, newestModified: row.newest_modified === null ? undefined : Number(row.newest_modified),
+      records: Number(row.records), refreshedAt: Number(row.refreshed_at), error: row.error ?? undefined,
+    }));
+  }
+
+  async saveFeed(feed: FeedState): Promise<void> {
+    const row = {
+      source: feed.source, location: feed.location, newest_modified: feed.newestModified ?? null, records: feed.records,
+      refreshed_at: feed.refreshedAt, error: feed.error ?? null,
+    };
+    await this.#write(async (trx) => {
+      await trx.insertInto('advisory_feeds').values(row).onConflict((oc) => oc.column('source').doUpdateSet(row)).execute();
+    });
+  }
+}
+
+async function insertFindings(trx: Transaction<Database>, digest: string, findings: readonly NewFinding[]): Promise<void> {
+  const rows = findings.map((finding) => ({
+    digest, advisory_id: finding.advisoryId, package_seq: finding.packageSeq, fixed_version: finding.fixedVersion,
+    severity: finding.severity, score: finding.score ?? null,
+  }));
+  for (const slice of slices(rows, rowsPerInsert)) {
+    await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['digest', 'advisory_id', 'package_seq']).doNothing()).execute();
+  }
+}
+
+function summarise(findings: readonly { severity: Severity; fixedVersion: string | null }[]): SeverityCounts & { fixable: number } {
+  let critical = 0, high = 0, medium = 0, low = 0, other = 0, fixable = 0;
+  for (const finding of findings) {
+    if (finding.severity === 'CRITICAL') critical++;
+    else if (finding.severity === 'HIGH') high++;
+    else if (finding.severity === 'MEDIUM') medium++;
+    else if (finding.severity === 'LOW') low++;
+    else other++;
+    if (finding.fixedVersion !== null) fixable++;
+  }
+  return { critical, high, medium, low, other, fixable };
+}
+
+function emptyReport(digest: string, scanner: string, now: number): ReportRow {
+  return {
+    digest, status: 'queued', reason: null, scanner, distro: null, package_count: 0, critical: 0, high: 0, medium: 0, low: 0, other: 0, fixable: 0,
+    queued_at: now, started_at: null, finished_at: null, matched_at: null,
+  };
+}
+
+function toReport(row: ReportRow): ScanReport {
+  const optional = (value: number | null) => (value === null ? undefined : Number(value));
+  return {
+    digest: row.digest, status: row.status as ScanStatus, reason: row.reason ?? undefined, scanner: row.scanner,
+    distro: row.distro ? JSON.parse(row.distro) as Distro : undefined, packageCount: Number(row.package_count),
+    counts: { critical: Number(row.critical), high: Number(row.high), medium: Number(row.medium), low: Number(row.low), other: Number(row.other) },
+    fixable: Number(row.fixable), queuedAt: Number(row.queued_at), startedAt: optional(row.started_at), finishedAt: optional(row.finished_at),
+    matchedAt: optional(row.matched_at),
+  };
+}
+
+function uniqueKeys(keys: readonly PackageKey[]): PackageKey[] {
+  const seen = new Map<string, PackageKey>();
+  for (const key of keys) seen.set(`${key.ecosystem}\u0000${key.name}`, key);
+  return [...seen.values()];
+}
+
+function byEcosystem(keys: readonly PackageKey[]): Map<string, string[]> {
+  const grouped = new Map<string, Set<string>>();
+  for (const key of keys) {
+    const names = grouped.get(key.ecosystem) ?? new Set<string>();
+    grouped.set(key.ecosystem, names);
+    names.add(key.name);
+  }
+  return new Map([...grouped].map(([ecosystem, names]) => [ecosystem, [...names].sort()]));
+}
