@@ -94,7 +94,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       mayRead: (principal, repository) => scopes.mayRead(principal, repository),
       mayPush: async (principal, repository) => (await access.policy.actions(principal, repository)).has('push'),
     },
-    enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'scanning' }),
+    enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
   }) : undefined;
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
@@ -133,6 +133,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     consumers: features.flatMap((feature) => feature.consumers ?? []).map((consumer) => consumer.name),
     jobKinds: [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob].map((job) => job.kind),
     webhookDeliveries: hooks.deliveries, log: logger.child({ component: 'metrics' }),
+    scans: scans && { tally: scans.service.tally, store: () => metadata.scans() },
   }) : undefined;
   const services = {
     blobs: new BlobService(store, metadata, config.delete.enabled, policies, pulls, config.storage.s3.redirectSeconds),
@@ -151,6 +152,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     insight: new InsightService(() => metadata.insight(), scopes, () => metadata.changeVersion()),
     inspector: new ArtifactInspector(metadata, (digest) => store.read(digest), scopes),
     scans: scans?.service,
+    vulnerabilityPolicies: scans?.policyService,
     externalUrl: config.externalUrl,
     metrics: metrics && {
       metrics, path: config.metrics.path, public: config.metrics.public, ownListener: config.metrics.listen !== undefined,

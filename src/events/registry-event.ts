@@ -17,6 +17,9 @@ export const eventTypes = [
   'artifact.pulled',
   'artifact.quarantined',
   'artifact.released',
+  'scan.completed',
+  'scan.failed',
+  'vulnerability.found',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];
@@ -117,4 +120,19 @@ export function artifactPulledEvent(repository: string, digest: string, referenc
 export function quarantineEvent(type: 'artifact.quarantined' | 'artifact.released', repository: string, digest: string,
   data: Readonly<Record<string, unknown>>, origin: EventOrigin, now: number): NewRegistryEvent {
   return { type, repository, digest, origin, at: now, data };
+}
+
+/** An image's scan ended with its findings counted by severity (`summary`), the distro and the packages read. */
+export function scanCompletedEvent(repository: string, digest: string, data: Readonly<Record<string, unknown>>, now: number): NewRegistryEvent {
+  return { type: 'scan.completed', repository, digest, origin: systemOrigin, at: now, data };
+}
+
+/** An image could not be scanned (`reason`), or is no image at all (`status: unsupported`). */
+export function scanFailedEvent(repository: string, digest: string, data: Readonly<Record<string, unknown>>, now: number): NewRegistryEvent {
+  return { type: 'scan.failed', repository, digest, origin: systemOrigin, at: now, data };
+}
+
+/** Advisories that changed in the feed now find critical vulnerabilities an earlier match did not (`advisories`). */
+export function vulnerabilityFoundEvent(repository: string, digest: string, data: Readonly<Record<string, unknown>>, now: number): NewRegistryEvent {
+  return { type: 'vulnerability.found', repository, digest, origin: systemOrigin, at: now, data };
 }

@@ -10,6 +10,7 @@ import type { ListingService } from '../registry/listing-service.js';
 import type { ManifestService } from '../registry/manifest-service.js';
 import type { ArtifactInspector } from '../insight/artifact-inspector.js';
 import type { ScanService } from '../features/scanning/scan-service.js';
+import type { VulnerabilityPolicyService } from '../features/scanning/vulnerability-policy-service.js';
 import type { InsightService } from '../insight/insight-service.js';
 import type { PolicyPoint } from '../registry/policy-point.js';
 import type { UploadService } from '../registry/upload-service.js';
@@ -36,6 +37,8 @@ export interface RegistryServices {
   readonly inspector: ArtifactInspector;
   /** The vulnerability scanner; undefined when scanning.enabled is false. */
   readonly scans: ScanService | undefined;
+  /** Projects' vulnerability policies and allowlists; undefined when scanning is off. */
+  readonly vulnerabilityPolicies: VulnerabilityPolicyService | undefined;
   /** The address clients reach Berth at, when configured; token realms are built from it. */
   readonly externalUrl: string | undefined;
   /** Prometheus metrics, when metrics.enabled: the figures, and where and to whom they are served. */

@@ -167,6 +167,24 @@ export interface Database {
   /** OSV records as the matcher reads them; `aliases` a JSON array. */
   advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
   advisory_packages: { ecosystem: string; name: string; advisory_id: string };
+  vulnerability_policies: {
+    project: string;
+    block_severity: string | null;
+    block_unscanned: number;
+    auto_quarantine: number;
+    updated_by: string;
+    updated_at: number;
+  };
+  /** Project '' holds the registry-wide entries. */
+  vulnerability_allowlist: {
+    id: Generated<number>;
+    project: string;
+    advisory_id: string;
+    reason: string;
+    expires_at: number | null;
+    created_by: string;
+    created_at: number;
+  };
   advisory_feeds: { source: string; location: string; newest_modified: number | null; records: number; refreshed_at: number; error: string | null };
   /** Identity and access (migration 0003). Flags are 0/1 integers. */
   users: {

@@ -1,8 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { NewRegistryEvent } from '../events/registry-event.js';
+import { toEventRow } from './event-rows.js';
 import { matchName } from '../scanning/match-name.js';
 import type { Distro, PackageKind, Severity } from '../scanning/model.js';
 import type { Database } from './database-schema.js';
 import type {
+  AllowedAdvisory, NewAllowedAdvisory, VulnerabilityPolicy,
   CompletedScan, FeedState, NewAdvisory, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, SeverityCounts, StoredAdvisory, StoredFinding,
   StoredPackage,
 } from './scan-store.js';
@@ -49,14 +52,15 @@ export class KyselyScanStore implements ScanStore {
     });
   }
 
-  async markFailed(digest: string, reason: string, now: number, status: 'failed' | 'unsupported' = 'failed'): Promise<void> {
+  async markFailed(digest: string, reason: string, now: number, status: 'failed' | 'unsupported' = 'failed', events: readonly NewRegistryEvent[] = []): Promise<void> {
     await this.#write(async (trx) => {
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, 'berth', now), status, reason, finished_at: now })
         .onConflict((oc) => oc.column('digest').doUpdateSet({ status, reason, finished_at: now })).execute();
+      await insertEvents(trx, events);
     });
   }
 
-  async saveScan(digest: string, scan: CompletedScan, now: number): Promise<void> {
+  async saveScan(digest: string, scan: CompletedScan, now: number, events: readonly NewRegistryEvent[] = []): Promise<void> {
     await this.#write(async (trx) => {
       await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
       await trx.deleteFrom('scan_packages').where('digest', '=', digest).execute();
@@ -73,6 +77,7 @@ export class KyselyScanStore implements ScanStore {
       };
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scan.scanner, now), ...report, started_at: now })
         .onConflict((oc) => oc.column('digest').doUpdateSet(report)).execute();
+      await insertEvents(trx, events);
     });
   }
 
@@ -167,15 +172,21 @@ export class KyselyScanStore implements ScanStore {
     return [...digests].sort();
   }
 
-  async replaceFindings(digest: string, findings: readonly NewFinding[], now: number): Promise<boolean> {
+  async replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events: readonly NewRegistryEvent[] = []): Promise<boolean> {
     return this.#write(async (trx) => {
       const report = await trx.selectFrom('scan_reports').select('digest').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
       if (report === undefined) return false;
       await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
       await insertFindings(trx, digest, findings);
       await trx.updateTable('scan_reports').set({ ...summarise(findings), matched_at: now }).where('digest', '=', digest).execute();
+      await insertEvents(trx, events);
       return true;
     });
+  }
+
+  async repositoriesWith(digest: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('repository_manifests').select('repository').where('digest', '=', digest).orderBy('repository').execute();
+    return rows.map((row) => row.repository);
   }
 
   async inventoryEcosystems(): Promise<string[]> {
@@ -191,6 +202,47 @@ export class KyselyScanStore implements ScanStore {
     }));
   }
 
+  async vulnerabilityPolicies(): Promise<Map<string, VulnerabilityPolicy>> {
+    const rows = await this.#db.selectFrom('vulnerability_policies').selectAll().execute();
+    return new Map(rows.map((row) => [row.project, {
+      project: row.project, blockSeverity: (row.block_severity ?? undefined) as Severity | undefined, blockUnscanned: Number(row.block_unscanned) === 1,
+      autoQuarantine: Number(row.auto_quarantine) === 1, updatedBy: row.updated_by, updatedAt: Number(row.updated_at),
+    }]));
+  }
+
+  async saveVulnerabilityPolicy(policy: VulnerabilityPolicy): Promise<void> {
+    const row = {
+      project: policy.project, block_severity: policy.blockSeverity ?? null, block_unscanned: policy.blockUnscanned ? 1 : 0,
+      auto_quarantine: policy.autoQuarantine ? 1 : 0, updated_by: policy.updatedBy, updated_at: policy.updatedAt,
+    };
+    await this.#write(async (trx) => {
+      await trx.insertInto('vulnerability_policies').values(row).onConflict((oc) => oc.column('project').doUpdateSet(row)).execute();
+    });
+  }
+
+  async allowlist(project: string): Promise<AllowedAdvisory[]> {
+    const rows = await this.#db.selectFrom('vulnerability_allowlist').selectAll().where('project', '=', project).orderBy('advisory_id').execute();
+    return rows.map(toAllowed);
+  }
+
+  async allowAdvisory(entry: NewAllowedAdvisory): Promise<AllowedAdvisory> {
+    return this.#write(async (trx) => {
+      await trx.deleteFrom('vulnerability_allowlist').where('project', '=', entry.project).where('advisory_id', '=', entry.advisoryId).execute();
+      const row = await trx.insertInto('vulnerability_allowlist').values({
+        project: entry.project, advisory_id: entry.advisoryId, reason: entry.reason, expires_at: entry.expiresAt ?? null,
+        created_by: entry.createdBy, created_at: entry.createdAt,
+      }).returningAll().executeTakeFirstOrThrow();
+      return toAllowed(row);
+    });
+  }
+
+  async disallowAdvisory(project: string, id: number): Promise<boolean> {
+    return this.#write(async (trx) => {
+      const result = await trx.deleteFrom('vulnerability_allowlist').where('project', '=', project).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
   async saveFeed(feed: FeedState): Promise<void> {
     const row = {
       source: feed.source, location: feed.location, newest_modified: feed.newestModified ?? null, records: feed.records,
@@ -200,6 +252,10 @@ export class KyselyScanStore implements ScanStore {
       await trx.insertInto('advisory_feeds').values(row).onConflict((oc) => oc.column('source').doUpdateSet(row)).execute();
     });
   }
+}
+
+async function insertEvents(trx: Transaction<Database>, events: readonly NewRegistryEvent[]): Promise<void> {
+  if (events.length > 0) await trx.insertInto('events').values(events.map(toEventRow)).execute();
 }
 
 async function insertFindings(trx: Transaction<Database>, digest: string, findings: readonly NewFinding[]): Promise<void> {
@@ -240,6 +296,13 @@ function toReport(row: ReportRow): ScanReport {
     counts: { critical: Number(row.critical), high: Number(row.high), medium: Number(row.medium), low: Number(row.low), other: Number(row.other) },
     fixable: Number(row.fixable), queuedAt: Number(row.queued_at), startedAt: optional(row.started_at), finishedAt: optional(row.finished_at),
     matchedAt: optional(row.matched_at),
+  };
+}
+
+function toAllowed(row: { id: number; project: string; advisory_id: string; reason: string; expires_at: number | null; created_by: string; created_at: number }): AllowedAdvisory {
+  return {
+    id: Number(row.id), project: row.project, advisoryId: row.advisory_id, reason: row.reason,
+    expiresAt: row.expires_at === null ? undefined : Number(row.expires_at), createdBy: row.created_by, createdAt: Number(row.created_at),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { NewRegistryEvent } from '../events/registry-event.js';
 import type { Distro, InstalledPackage, Severity } from '../scanning/model.js';
 
 /**
@@ -11,9 +12,12 @@ export interface ScanStore {
   markQueued(digest: string, scanner: string, now: number): Promise<void>;
   markScanning(digest: string, now: number): Promise<void>;
   /** A scan that ended without results: failed (with why), or unsupported (not an image: nothing to scan). */
-  markFailed(digest: string, reason: string, now: number, status?: 'failed' | 'unsupported'): Promise<void>;
-  /** Stores an image's inventory and findings, replacing any earlier ones, and marks its scan done: one transaction. */
-  saveScan(digest: string, scan: CompletedScan, now: number): Promise<void>;
+  markFailed(digest: string, reason: string, now: number, status?: 'failed' | 'unsupported', events?: readonly NewRegistryEvent[]): Promise<void>;
+  /**
+   * Stores an image's inventory and findings, replacing any earlier ones, and marks its scan done, with `events`:
+   * one transaction.
+   */
+  saveScan(digest: string, scan: CompletedScan, now: number, events?: readonly NewRegistryEvent[]): Promise<void>;
   /** An image's inventory, in the order it was stored (`seq`). */
   packages(digest: string): Promise<StoredPackage[]>;
   /** An image's findings with the advisory's summary and aliases. */
@@ -36,12 +40,52 @@ export interface ScanStore {
    * Replaces an image's findings with `findings`, matched again against the advisories as they now are, and recounts
    * its report: a rescan after the feed changed. False when the image has no finished scan (nothing is written).
    */
-  replaceFindings(digest: string, findings: readonly NewFinding[], now: number): Promise<boolean>;
+  replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events?: readonly NewRegistryEvent[]): Promise<boolean>;
+  /** The repositories that hold the manifest `digest`: where a rematch's events are told. */
+  repositoriesWith(digest: string): Promise<string[]>;
   /** The ecosystems of every stored inventory: which feeds to load. */
   inventoryEcosystems(): Promise<string[]>;
 
   feeds(): Promise<FeedState[]>;
   saveFeed(feed: FeedState): Promise<void>;
+
+  /** Every project's vulnerability policy (projects without one have none). */
+  vulnerabilityPolicies(): Promise<Map<string, VulnerabilityPolicy>>;
+  saveVulnerabilityPolicy(policy: VulnerabilityPolicy): Promise<void>;
+  /** A project's allowlist entries, or with `project` '' the registry-wide ones, expired ones included. */
+  allowlist(project: string): Promise<AllowedAdvisory[]>;
+  /** Adds an entry, or replaces the project's entry for the same advisory. */
+  allowAdvisory(entry: NewAllowedAdvisory): Promise<AllowedAdvisory>;
+  /** Removes an entry of the project ('' registry-wide); false when it has no entry with that id. */
+  disallowAdvisory(project: string, id: number): Promise<boolean>;
+}
+
+/** A project's rules for pulls of vulnerable images. */
+export interface VulnerabilityPolicy {
+  readonly project: string;
+  /** Pulls of images with a finding at or above this severity (not allowlisted) are refused; undefined: none are. */
+  readonly blockSeverity: Severity | undefined;
+  /** Pulls of images whose scan has not finished are refused. */
+  readonly blockUnscanned: boolean;
+  /** A rescan that finds a new critical vulnerability quarantines the image. */
+  readonly autoQuarantine: boolean;
+  readonly updatedBy: string;
+  readonly updatedAt: number;
+}
+
+export interface NewAllowedAdvisory {
+  /** '' for the whole registry. */
+  readonly project: string;
+  /** An advisory id or one of its aliases (a CVE). */
+  readonly advisoryId: string;
+  readonly reason: string;
+  readonly expiresAt: number | undefined;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface AllowedAdvisory extends NewAllowedAdvisory {
+  readonly id: number;
 }
 
 export type ScanStatus = 'queued' | 'scanning' | 'done' | 'failed' | 'unsupported';

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { ScanTally } from '../features/scanning/scan-tally.js';
 import type { DeliveryTally } from '../features/webhooks/webhook-delivery.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import type { OutboxStore } from '../metadata/outbox-store.js';
+import type { ScanStore } from '../metadata/scan-store.js';
 import { cacheLookups } from '../metadata/versioned-cache.js';
 import { buildInfo } from './build-info.js';
 import { durationBuckets, HttpMetrics, v2RouteLabels } from './http-metrics.js';
@@ -23,6 +25,8 @@ export interface MetricsSources {
   /** The job kinds this node's code runs. */
   readonly jobKinds: readonly string[];
   readonly webhookDeliveries: Readonly<DeliveryTally>;
+  /** The vulnerability scanner's tally and store, when scanning is on. */
+  readonly scans?: { readonly tally: Readonly<ScanTally>; readonly store: () => Pick<ScanStore, 'advisoryCount' | 'feeds'> } | undefined;
   readonly log: Logger;
 }
 
@@ -56,6 +60,7 @@ export class RegistryMetrics {
     this.#registryMetrics(sources);
     this.#poolMetrics(sources.metadata);
     this.#backgroundMetrics(sources);
+    if (sources.scans) this.#scanMetrics(sources.scans);
     this.#failureMetric();
   }
 
@@ -149,6 +154,38 @@ export class RegistryMetrics {
         metric.inc({ outcome: 'retrying' }, retrying);
         metric.inc({ outcome: 'failed' }, failed);
       });
+  }
+
+  /** The scanner: this node's scans by outcome and their time, rematches, and the advisory feed, asked when scraped. */
+  #scanMetrics(scans: NonNullable<MetricsSources['scans']>): void {
+    const { tally } = scans;
+    this.#counter('berth_scans_total', 'Image scans this node ran, by outcome: completed, failed, or unsupported (not an image).', ['outcome'], (metric) => {
+      metric.reset();
+      metric.inc({ outcome: 'completed' }, tally.completed);
+      metric.inc({ outcome: 'failed' }, tally.failed);
+      metric.inc({ outcome: 'unsupported' }, tally.unsupported);
+    });
+    this.#counter('berth_scan_seconds_total', 'Seconds this node spent scanning images (completed and failed scans).', [], (metric) => {
+      metric.reset();
+      metric.inc(tally.seconds);
+    });
+    this.#counter('berth_scan_rematches_total', 'Images matched again from their stored inventories after advisories changed.', [], (metric) => {
+      metric.reset();
+      metric.inc(tally.rematched);
+    });
+    this.#gauge('berth_advisories', 'Advisories stored from the feed.', [], async (metric) => {
+      metric.set(await withDeadline(scans.store().advisoryCount(), 'counting the advisories'));
+    });
+    this.#gauge('berth_advisory_feed_refreshed_timestamp_seconds', 'When each feed source was last refreshed, successfully or not.', ['source'], async (metric) => {
+      const feeds = await withDeadline(scans.store().feeds(), 'reading the advisory feeds');
+      metric.reset();
+      for (const feed of feeds) metric.set({ source: feed.source }, feed.refreshedAt / 1000);
+    });
+    this.#gauge('berth_advisory_feed_up', 'Whether the last refresh of each feed source succeeded (1) or failed (0).', ['source'], async (metric) => {
+      const feeds = await withDeadline(scans.store().feeds(), 'reading the advisory feeds');
+      metric.reset();
+      for (const feed of feeds) metric.set({ source: feed.source }, feed.error === undefined ? 1 : 0);
+    });
   }
 
   /** In a registry of its own, rendered after the others have been collected: it counts this scrape's failures too. */

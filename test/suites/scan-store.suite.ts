@@ -119,6 +119,28 @@ export function scanStoreTests(store: () => MetadataStore): void {
       assert.deepEqual((await scans.reports([digest(12)])).size, 0);
     });
 
+    it('keeps each project\'s vulnerability policy and allowlists, the registry-wide one apart', async () => {
+      const scans = store().scans();
+      assert.equal((await scans.vulnerabilityPolicies()).size, 0);
+      await scans.saveVulnerabilityPolicy({ project: 'team', blockSeverity: 'HIGH', blockUnscanned: false, autoQuarantine: true, updatedBy: 'alice', updatedAt: 1_000 });
+      await scans.saveVulnerabilityPolicy({ project: 'team', blockSeverity: 'CRITICAL', blockUnscanned: true, autoQuarantine: false, updatedBy: 'bob', updatedAt: 2_000 });
+      await scans.saveVulnerabilityPolicy({ project: 'other', blockSeverity: undefined, blockUnscanned: true, autoQuarantine: false, updatedBy: 'bob', updatedAt: 2_000 });
+      const policies = await scans.vulnerabilityPolicies();
+      assert.deepEqual(policies.get('team'), { project: 'team', blockSeverity: 'CRITICAL', blockUnscanned: true, autoQuarantine: false, updatedBy: 'bob', updatedAt: 2_000 });
+      assert.equal(policies.get('other')?.blockSeverity, undefined);
+
+      const first = await scans.allowAdvisory({ project: 'team', advisoryId: 'CVE-2024-1', reason: 'not reachable', expiresAt: 9_000, createdBy: 'alice', createdAt: 1_000 });
+      await scans.allowAdvisory({ project: '', advisoryId: 'CVE-2024-2', reason: 'registry-wide', expiresAt: undefined, createdBy: 'admin', createdAt: 1_000 });
+      // The same advisory again replaces the project's entry.
+      const replaced = await scans.allowAdvisory({ project: 'team', advisoryId: 'CVE-2024-1', reason: 'until the fix ships', expiresAt: 10_000, createdBy: 'bob', createdAt: 2_000 });
+      assert.notEqual(replaced.id, first.id);
+      assert.deepEqual((await scans.allowlist('team')).map((entry) => [entry.advisoryId, entry.reason, entry.expiresAt, entry.createdBy]), [['CVE-2024-1', 'until the fix ships', 10_000, 'bob']]);
+      assert.deepEqual((await scans.allowlist('')).map((entry) => [entry.advisoryId, entry.expiresAt]), [['CVE-2024-2', undefined]]);
+      assert.equal(await scans.disallowAdvisory('other', replaced.id), false, 'an entry is removed through its own project only');
+      assert.ok(await scans.disallowAdvisory('team', replaced.id));
+      assert.deepEqual(await scans.allowlist('team'), []);
+    });
+
     it('keeps each feed source\'s state', async () => {
       const scans = store().scans();
       await scans.saveFeed({ source: 'Debian', location: '/srv/osv', newestModified: 5_000, records: 10, refreshedAt: 6_000, error: undefined });

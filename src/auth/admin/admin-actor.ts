@@ -19,6 +19,7 @@ export type AdminAction =
   | 'cli-secret.create' | 'cli-secret.revoke'
   | 'immutable.add' | 'immutable.remove'
   | 'quarantine' | 'release'
+  | 'vulnerability-policy.set' | 'vulnerability-allowlist.add' | 'vulnerability-allowlist.remove'
   | 'webhook.create' | 'webhook.update' | 'webhook.delete' | 'webhook.replay';
 
 export function isSystemAdmin(actor: AdminActor): boolean {

@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Principal } from '../../auth/principal.js';
 import { RegistryError } from '../../errors/registry-error.js';
-import type { RegistryEvent } from '../../events/registry-event.js';
+import { scanCompletedEvent, scanFailedEvent, systemOrigin, vulnerabilityFoundEvent, type RegistryEvent } from '../../events/registry-event.js';
+import { projectOf } from '../../auth/roles.js';
 import type { JobContext } from '../../jobs/job-definition.js';
 import type { MetadataStore, NewJob, StoredManifest } from '../../metadata/metadata-store.js';
 import type { ScanReport, ScanStore } from '../../metadata/scan-store.js';
@@ -12,6 +13,7 @@ import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { type AdvisoryFeed, type FeedChanges, feedSources } from './advisory-feed.js';
 import { readImageInventory } from './image-inventory.js';
 import { matchPackages, packageKeys, storedRecords } from './package-matching.js';
+import { newScanTally, type ScanTally } from './scan-tally.js';
 import { buildVulnerabilityReport, type FindingFilter, type VulnerabilityReport } from './vulnerability-report.js';
 
 export const scanJobKind = 'scan.artifact';
@@ -39,6 +41,8 @@ export interface ScanAccess {
  */
 export class ScanService {
   readonly #feed: AdvisoryFeed;
+  /** This node's scans, for /metrics. */
+  readonly tally: ScanTally = newScanTally();
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -119,13 +123,15 @@ export class ScanService {
       await scans.markFailed(digest, `${repository}@${digest} was deleted before it could be scanned`, Date.now());
       return;
     }
-    await scans.markScanning(digest, Date.now());
+    const started = Date.now();
+    await scans.markScanning(digest, started);
     await context.progress({ done: 0, note: `reading the layers of ${repository}@${digest}` });
     let scanned: Awaited<ReturnType<typeof readImageInventory>>;
     try {
       const parsed = parseManifest(manifest.content, manifest.mediaType);
       if (!isScannable(parsed)) {
         await scans.markFailed(digest, 'not a container image (its layers are not file systems): there is nothing to scan', Date.now(), 'unsupported');
+        this.tally.unsupported++;
         return;
       }
       scanned = await readImageInventory(parsed.layers, this.readBlob);
@@ -133,13 +139,23 @@ export class ScanService {
       // What the image holds cannot be read (a corrupt or unsupported layer, a missing blob): the scan failed for good.
       const reason = error instanceof Error ? error.message : String(error);
       this.log.warn({ repository, digest, err: error }, 'an image could not be scanned');
-      await scans.markFailed(digest, reason, Date.now());
+      const now = Date.now();
+      await scans.markFailed(digest, reason, now, 'failed', [scanFailedEvent(repository, digest, { reason }, now)]);
+      this.tally.failed++;
+      this.tally.seconds += (now - started) / 1000;
       return;
     }
     const { inventory, walk } = scanned;
     await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
     const findings = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
-    await scans.saveScan(digest, { scanner: builtInScanner, distro: inventory.distro, packages: inventory.packages, findings }, Date.now());
+    const now = Date.now();
+    const completed = scanCompletedEvent(repository, digest, {
+      scanner: builtInScanner, distro: inventory.distro?.ecosystem ?? inventory.distro?.id ?? null, packages: inventory.packages.length,
+      summary: countBySeverity(findings),
+    }, now);
+    await scans.saveScan(digest, { scanner: builtInScanner, distro: inventory.distro, packages: inventory.packages, findings }, now, [completed]);
+    this.tally.completed++;
+    this.tally.seconds += (now - started) / 1000;
     this.log.info({ repository, digest, packages: inventory.packages.length, findings: findings.length, bytesRead: walk.bytesRead }, 'scanned an image');
     // An ecosystem the feed has not been read for yet: read it now rather than at the next interval.
     const known = new Set((await scans.feeds()).map((feed) => feed.source));
@@ -163,9 +179,33 @@ export class ScanService {
     const scans = this.#scans();
     const digests = new Set([...await scans.digestsWithPackages(changes.packages), ...await scans.digestsWithFindings(changes.ids)]);
     for (const digest of digests) {
-      const packages = await scans.packages(digest);
+      const [packages, before] = await Promise.all([scans.packages(digest), scans.findings(digest)]);
       const findings = matchPackages(packages, storedRecords(await scans.advisoriesFor(packageKeys(packages))));
-      await scans.replaceFindings(digest, findings, Date.now());
+      // Critical findings the last match did not have are news for those who run the image (webhooks).
+      const known = new Set(before.filter((finding) => finding.severity === 'CRITICAL').map((finding) => `${finding.advisoryId}\u0000${finding.packageSeq}`));
+      const found = findings.filter((finding) => finding.severity === 'CRITICAL' && !known.has(`${finding.advisoryId}\u0000${finding.packageSeq}`));
+      const now = Date.now();
+      const advisories = [...new Set(found.map((finding) => finding.advisoryId))].sort();
+      const events = found.length === 0 ? [] : (await scans.repositoriesWith(digest)).map((repository) => vulnerabilityFoundEvent(repository, digest, {
+        advisories, critical: findings.filter((finding) => finding.severity === 'CRITICAL').length,
+      }, now));
+      if (!(await scans.replaceFindings(digest, findings, now, events))) continue;
+      this.tally.rematched++;
+      if (events.length > 0) await this.#quarantineWherePolicySays(digest, advisories, events.map((event) => event.repository), now);
+    }
+  }
+
+  /** Quarantines the image in the repositories whose project asks for it when a rescan finds a new critical vulnerability. */
+  async #quarantineWherePolicySays(digest: string, advisories: readonly string[], repositories: readonly string[], now: number): Promise<void> {
+    const policies = await this.#scans().vulnerabilityPolicies();
+    for (const repository of repositories) {
+      if (!policies.get(projectOf(repository))?.autoQuarantine) continue;
+      await this.metadata.policies().quarantine({
+        repository, digest, children: [], origin: systemOrigin, now,
+        reason: `a rescan found critical vulnerabilities (${advisories.slice(0, 5).join(', ')}${advisories.length > 5 ? ', …' : ''}) `
+          + `and project ${projectOf(repository)}'s policy quarantines such images`,
+      });
+      this.log.warn({ repository, digest, advisories }, 'quarantined an image a rescan found critical vulnerabilities in');
     }
   }
 
@@ -184,6 +224,15 @@ export class ScanService {
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', `${repository} has no manifest ${reference.slice(0, 140)}`, { repository, reference });
     return { manifest, parsed: parseManifest(manifest.content, manifest.mediaType) };
   }
+}
+
+function countBySeverity(findings: readonly { severity: string }[]): Record<string, number> {
+  const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, other: 0 };
+  for (const { severity } of findings) {
+    const key = severity === 'NEGLIGIBLE' || severity === 'UNKNOWN' ? 'other' : severity.toLowerCase();
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** Layer media types that are file system changesets (tar, possibly compressed); anything else is not an image. */

@@ -1,17 +1,24 @@
 import type { Logger } from 'pino';
 import type { OutboxConsumer } from '../../events/outbox-consumer.js';
+import type { AccessPolicy } from '../../auth/access-policy.js';
+import type { AdminAudit } from '../../auth/admin/admin-actor.js';
 import type { MetadataStore, NewJob } from '../../metadata/metadata-store.js';
 import type { Readable } from 'node:stream';
 import type { Feature } from '../feature.js';
 import { AdvisoryFeed } from './advisory-feed.js';
 import { feedLocation } from './feed-location.js';
 import { feedJobKind, ScanService, scanJobKind, type ScanAccess, type ScanJobPayload } from './scan-service.js';
+import { vulnerabilityPolicy } from './vulnerability-policy.js';
+import { VulnerabilityPolicyService } from './vulnerability-policy-service.js';
 
 export interface ScanningOptions {
   readonly onPush: boolean;
   readonly feed: { readonly location: string; readonly refreshMinutes: number; readonly timeoutSeconds: number };
   readonly readBlob: (digest: string) => Promise<Readable>;
   readonly access: ScanAccess;
+  /** For the policy service: project decisions and the audit of changes. */
+  readonly policy: AccessPolicy;
+  readonly audit: AdminAudit;
   /** The job runner's enqueue (built after the features; called once it runs). */
   readonly enqueue: (job: Omit<NewJob, 'now'>) => Promise<number>;
   readonly log: Logger;
@@ -25,7 +32,7 @@ export const scanningConsumer = 'scanning';
  * the cluster), and the advisory feed refreshed on a schedule by one node, each refresh matching the images it
  * touches again.
  */
-export function scanning(metadata: MetadataStore, options: ScanningOptions): Feature & { service: ScanService } {
+export function scanning(metadata: MetadataStore, options: ScanningOptions): Feature & { service: ScanService; policyService: VulnerabilityPolicyService } {
   const feed = new AdvisoryFeed(() => metadata.scans(), feedLocation(options.feed.location, options.feed.timeoutSeconds * 1000), options.log);
   const service = new ScanService(metadata, options.readBlob, options.access, options.enqueue, feed, options.log);
   const consumer: OutboxConsumer = {
@@ -38,6 +45,9 @@ export function scanning(metadata: MetadataStore, options: ScanningOptions): Fea
   return {
     name: 'scanning',
     service,
+    policyService: new VulnerabilityPolicyService(metadata, options.policy, options.audit),
+    // Refuses pulls by what scans found, at the policy point once the digest is known.
+    policies: [vulnerabilityPolicy(metadata)],
     consumers: [consumer],
     jobs: [
       { kind: scanJobKind, maxAttempts: 3, run: (job, context) => service.runScan(job.payload as ScanJobPayload, context) },

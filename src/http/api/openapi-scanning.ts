@@ -1,5 +1,5 @@
 import { severities } from '../../features/scanning/vulnerability-report.js';
-import { errorResponse, nullable, object, operation, parameter, ref, time, type Schema } from './openapi-kit.js';
+import { errorResponse, nullable, object, operation, parameter, pathParameter, ref, time, type Schema } from './openapi-kit.js';
 
 /** The OpenAPI description of vulnerability scanning: reports per image and platform, scans on demand, the feed. */
 
@@ -72,7 +72,39 @@ export const scanningSchemas: Record<string, Schema> = {
     error: nullable('string', { description: 'Why the last refresh failed.' }),
   }),
   AdvisoryFeedList: object({ items: { type: 'array', items: ref('AdvisoryFeed') } }),
+  VulnerabilityPolicy: object({
+    project: { type: 'string' },
+    blockSeverity: { type: ['string', 'null'], enum: [...severities, null], description: 'Pulls of images with a finding at or above it (not allowlisted) are refused; null: none are.' },
+    blockUnscanned: { type: 'boolean', description: 'Pulls of images whose scan has not finished are refused.' },
+    autoQuarantine: { type: 'boolean', description: 'A rescan that finds a new critical vulnerability quarantines the image.' },
+    updatedBy: nullable('string'),
+    updatedAt: time('When it was last changed; null if never.'),
+  }),
+  VulnerabilityPolicyChange: object({
+    blockSeverity: { type: ['string', 'null'], enum: [...severities, null] },
+    blockUnscanned: { type: 'boolean' },
+    autoQuarantine: { type: 'boolean' },
+  }, []),
+  AllowedAdvisory: object({
+    id: { type: 'integer' },
+    project: nullable('string', { description: 'null: the registry-wide allowlist.' }),
+    advisory: { type: 'string', description: 'An advisory id or one of its aliases (a CVE).' },
+    reason: { type: 'string' },
+    expiresAt: time('After this the entry no longer applies; null: never.'),
+    expired: { type: 'boolean' },
+    createdBy: { type: 'string' },
+    createdAt: time('When it was added.'),
+  }),
+  AllowedAdvisoryList: object({ items: { type: 'array', items: ref('AllowedAdvisory') } }),
+  AllowAdvisory: object({
+    advisory: { type: 'string', maxLength: 256 },
+    reason: { type: 'string', minLength: 1, maxLength: 1024 },
+    expiresAt: { type: ['string', 'integer'], description: 'ISO 8601 or milliseconds since the epoch; absent: it does not expire.' },
+  }, ['advisory', 'reason']),
 };
+
+const projectName = pathParameter('name', 'The project name.');
+const entryId = pathParameter('id', 'The allowlist entry\'s id.');
 
 const readable = (described: Schema): Schema => ({ ...described, security: [{}, { basic: [] }, { session: [] }] });
 
@@ -95,6 +127,35 @@ export const scanningPaths: Record<string, Record<string, Schema>> = {
       body: 'ScanRequest', status: 202, response: 'VulnerabilityReport', errors: [400, 404],
       description: 'Queues the scan and answers at once with the report as it stands (status queued); poll GET /api/v1/vulnerabilities.',
     })),
+  },
+  '/api/v1/projects/{name}/vulnerability-policy': {
+    get: withOff(operation('getVulnerabilityPolicy', {
+      summary: 'The project\'s vulnerability policy (members).', tag: 'vulnerabilities', parameters: [projectName], response: 'VulnerabilityPolicy', errors: [404],
+    })),
+    put: withOff(operation('setVulnerabilityPolicy', {
+      summary: 'Change the project\'s vulnerability policy (maintainers); fields left out keep their value.', tag: 'vulnerabilities',
+      parameters: [projectName], body: 'VulnerabilityPolicyChange', response: 'VulnerabilityPolicy', errors: [404],
+      description: 'A refused pull (GET or HEAD of a manifest, by tag or digest) answers 403 DENIED naming the policy, the count and the worst findings.',
+    })),
+  },
+  '/api/v1/projects/{name}/vulnerability-allowlist': {
+    get: withOff(operation('listProjectAllowlist', { summary: 'Advisories the project accepts (members).', tag: 'vulnerabilities', parameters: [projectName], response: 'AllowedAdvisoryList', errors: [404] })),
+    post: withOff(operation('allowProjectAdvisory', {
+      summary: 'Accept an advisory in the project, until an optional expiry (maintainers); replaces the entry for the same advisory.', tag: 'vulnerabilities',
+      parameters: [projectName], body: 'AllowAdvisory', status: 201, response: 'AllowedAdvisory', errors: [404],
+    })),
+  },
+  '/api/v1/projects/{name}/vulnerability-allowlist/{id}': {
+    delete: withOff(operation('removeProjectAllowlistEntry', { summary: 'Remove an allowlist entry (maintainers).', tag: 'vulnerabilities', parameters: [projectName, entryId], errors: [400, 404] })),
+  },
+  '/api/v1/vulnerability-allowlist': {
+    get: withOff(operation('listRegistryAllowlist', { summary: 'Advisories the whole registry accepts.', tag: 'vulnerabilities', response: 'AllowedAdvisoryList' })),
+    post: withOff(operation('allowRegistryAdvisory', {
+      summary: 'Accept an advisory in every project (system administrators).', tag: 'vulnerabilities', body: 'AllowAdvisory', status: 201, response: 'AllowedAdvisory',
+    })),
+  },
+  '/api/v1/vulnerability-allowlist/{id}': {
+    delete: withOff(operation('removeRegistryAllowlistEntry', { summary: 'Remove a registry-wide allowlist entry (system administrators).', tag: 'vulnerabilities', parameters: [entryId], errors: [400, 404] })),
   },
   '/api/v1/advisory-feeds': {
     get: withOff(readable(operation('listAdvisoryFeeds', {

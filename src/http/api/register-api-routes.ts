@@ -3,7 +3,7 @@ import { RegistryError } from '../../errors/registry-error.js';
 import type { RegistryServices } from '../registry-services.js';
 import { apiActor, apiViewer, type ApiContext } from './api-auth.js';
 import { registerInsightRoutes } from './insight-routes.js';
-import { registerScanRoutes } from './scan-routes.js';
+import { registerScanRoutes, registerVulnerabilityPolicyRoutes } from './scan-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerGroupRoutes } from './groups-routes.js';
 import { registerMeRoutes } from './me-routes.js';
@@ -35,6 +35,7 @@ export function registerApiRoutes(app: FastifyInstance, services: RegistryServic
   registerWebhookRoutes(app, api, () => services.webhooks);
   registerInsightRoutes(app, api, services);
   registerScanRoutes(app, api, services);
+  registerVulnerabilityPolicyRoutes(app, api, services);
 
   // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
   app.all('/api/v1/*', async (request) => {

@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { ScanService } from '../../features/scanning/scan-service.js';
-import { scanRequestBody, vulnerabilityQuery } from '../../features/scanning/scan-requests.js';
+import { allowlistBody, scanRequestBody, vulnerabilityPolicyBody, vulnerabilityQuery } from '../../features/scanning/scan-requests.js';
+import type { VulnerabilityPolicyService } from '../../features/scanning/vulnerability-policy-service.js';
+import type { AllowedAdvisory, VulnerabilityPolicy } from '../../metadata/scan-store.js';
 import type { RegistryServices } from '../registry-services.js';
 import type { ApiContext } from './api-auth.js';
-import { jsonBody, queryOf } from './api-request.js';
+import { jsonBody, noContent, param, queryOf } from './api-request.js';
 
 /**
  * Vulnerabilities: an image's (or each platform of an index's) scan state and findings, for whoever may pull it;
@@ -38,4 +40,59 @@ export function registerScanRoutes(app: FastifyInstance, api: ApiContext, servic
       })),
     });
   });
+}
+
+/** Projects' vulnerability policies and allowlists, and the registry-wide allowlist. */
+export function registerVulnerabilityPolicyRoutes(app: FastifyInstance, api: ApiContext, services: RegistryServices): void {
+  const policies = (): VulnerabilityPolicyService => {
+    if (services.vulnerabilityPolicies === undefined) throw new RegistryError('UNSUPPORTED', 'vulnerability scanning is turned off on this registry (scanning.enabled: false)');
+    return services.vulnerabilityPolicies;
+  };
+
+  app.get('/api/v1/projects/:name/vulnerability-policy', async (request, reply) => {
+    reply.send(policyView(await policies().policy(await api.actor(request), param(request, 'name'))));
+  });
+  app.put('/api/v1/projects/:name/vulnerability-policy', async (request, reply) => {
+    const actor = await api.actor(request);
+    const change = await jsonBody(request, vulnerabilityPolicyBody);
+    reply.send(policyView(await policies().setPolicy(actor, param(request, 'name'), change)));
+  });
+
+  for (const scope of ['project', 'registry'] as const) {
+    const path = scope === 'project' ? '/api/v1/projects/:name/vulnerability-allowlist' : '/api/v1/vulnerability-allowlist';
+    const projectOf = (request: FastifyRequest) => (scope === 'project' ? param(request, 'name') : undefined);
+    app.get(path, async (request, reply) => {
+      const entries = await policies().allowlist(await api.actor(request), projectOf(request));
+      reply.send({ items: entries.map(allowedView) });
+    });
+    app.post(path, async (request, reply) => {
+      const actor = await api.actor(request);
+      const body = await jsonBody(request, allowlistBody);
+      const entry = await policies().allow(actor, projectOf(request), { advisoryId: body.advisory, reason: body.reason, expiresAt: body.expiresAt });
+      reply.code(201).send(allowedView(entry));
+    });
+    app.delete(`${path}/:id`, async (request, reply) => {
+      const actor = await api.actor(request);
+      const id = Number(param(request, 'id'));
+      if (!Number.isSafeInteger(id) || id < 1) throw new RegistryError('INVALID_REQUEST', 'send the id of an allowlist entry (a positive number)');
+      await policies().disallow(actor, projectOf(request), id);
+      noContent(reply);
+    });
+  }
+}
+
+function policyView(policy: VulnerabilityPolicy) {
+  return {
+    project: policy.project, blockSeverity: policy.blockSeverity ?? null, blockUnscanned: policy.blockUnscanned, autoQuarantine: policy.autoQuarantine,
+    updatedBy: policy.updatedBy || null, updatedAt: policy.updatedAt > 0 ? new Date(policy.updatedAt).toISOString() : null,
+  };
+}
+
+function allowedView(entry: AllowedAdvisory) {
+  return {
+    id: entry.id, project: entry.project || null, advisory: entry.advisoryId, reason: entry.reason,
+    expiresAt: entry.expiresAt === undefined ? null : new Date(entry.expiresAt).toISOString(),
+    expired: entry.expiresAt !== undefined && entry.expiresAt <= Date.now(),
+    createdBy: entry.createdBy, createdAt: new Date(entry.createdAt).toISOString(),
+  };
 }

@@ -15,9 +15,15 @@ import { schemaDialect } from './dialect.js';
  *   the (ecosystem, package) pairs each names, which is how a scan finds the advisories of its packages.
  * - `advisory_feeds`: per feed source (an OSV ecosystem folder), where it was loaded from and the newest
  *   `modified` seen, so the next refresh reads only what changed.
+ * - `vulnerability_policies`: per project (by name, as immutable-tag rules: a project made again under the name
+ *   keeps its protection), the severity at or above which pulls are refused, whether unscanned images are refused,
+ *   and whether a rescan's new critical finding quarantines the image.
+ * - `vulnerability_allowlist`: advisories a project (or, with project '', the whole registry) accepts, until an
+ *   optional expiry, with the reason and who decided.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  const { bytewise } = schemaDialect(db);
+  const { bytewise, serial } = schemaDialect(db);
+  const id = (c: any) => (serial === 'integer' ? c.primaryKey().autoIncrement() : c.primaryKey());
 
   await db.schema.createTable('scan_reports')
     .addColumn('digest', 'text', (c) => bytewise(c).primaryKey())
@@ -83,6 +89,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('advisory_packages_pk', ['ecosystem', 'name', 'advisory_id'])
     .execute();
   await db.schema.createIndex('advisory_packages_advisory').on('advisory_packages').column('advisory_id').execute();
+
+  await db.schema.createTable('vulnerability_policies')
+    .addColumn('project', 'text', (c) => bytewise(c).primaryKey())
+    .addColumn('block_severity', 'text')
+    .addColumn('block_unscanned', 'integer', (c) => c.notNull())
+    .addColumn('auto_quarantine', 'integer', (c) => c.notNull())
+    .addColumn('updated_by', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  await db.schema.createTable('vulnerability_allowlist')
+    .addColumn('id', serial, id)
+    .addColumn('project', 'text', (c) => bytewise(c).notNull())
+    .addColumn('advisory_id', 'text', (c) => bytewise(c).notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint')
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('vulnerability_allowlist_entry').on('vulnerability_allowlist').unique().columns(['project', 'advisory_id']).execute();
 
   await db.schema.createTable('advisory_feeds')
     .addColumn('source', 'text', (c) => bytewise(c).primaryKey())
