@@ -89,10 +89,13 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   });
   const scopes = new ProjectScopes(access, () => metadata.changeVersion());
   const scans = config.scanning.enabled ? scanning(metadata, {
-    onPush: config.scanning.onPush, feed: config.scanning.feed, readBlob: (digest) => store.read(digest),
+    onPush: config.scanning.onPush,
+    feed: { location: config.scanning.feed, refreshMinutes: config.scanning.feedRefreshMinutes, timeoutSeconds: config.scanning.feedTimeoutSeconds },
+    readBlob: (digest) => store.read(digest),
     access: {
       mayRead: (principal, repository) => scopes.mayRead(principal, repository),
-      mayPush: async (principal, repository) => (await access.policy.actions(principal, repository)).has('push'),
+      // With access control off anyone may push (as /v2/ lets them), so anyone may ask for a scan.
+      mayPush: async (principal, repository) => !access.enabled || (await access.policy.actions(principal, repository)).has('push'),
     },
     enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
   }) : undefined;

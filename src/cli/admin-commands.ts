@@ -8,13 +8,14 @@ import { registerLoginCommands } from './login-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerRobotCommands } from './robot-commands.js';
+import { registerScanCommands } from './scan-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 
 /**
  * The commands that manage a running registry through its administration API (/api/v1), from anywhere that can
  * reach it: login, users, projects, robots, groups, CLI secrets, the audit log, immutable tags, quarantine and recall,
- * and webhooks.
+ * webhooks, insight and vulnerability scans.
  */
 export function registerAdminCommands(program: Command): void {
   addConnectionOptions(program);
@@ -28,4 +29,5 @@ export function registerAdminCommands(program: Command): void {
   registerPolicyCommands(program);
   registerWebhookCommands(program);
   registerInsightCommands(program);
+  registerScanCommands(program);
 }

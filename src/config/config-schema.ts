@@ -179,18 +179,16 @@ export const configSchema = z.object({
     enabled: z.boolean().default(true),
     /** Scan every image when it is pushed (otherwise on demand only). */
     onPush: z.boolean().default(true),
-    feed: z.object({
-      /**
-       * Where OSV advisories are read from: an http(s) URL laid out as OSV's bucket (`<ecosystem>/all.zip`,
-       * `<ecosystem>/modified_id.csv`, `<ecosystem>/<id>.json`), or a local folder laid out the same way, for
-       * air-gapped installations (copy the ecosystems' all.zip files there).
-       */
-      location: z.string().min(1).default('https://storage.googleapis.com/osv-vulnerabilities'),
-      /** How often the feed is refreshed, by one node of the cluster. */
-      refreshMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
-      /** Seconds one download may take. */
-      timeoutSeconds: z.number().int().min(1).max(3600).default(300),
-    }).strict().default({}),
+    /**
+     * Where OSV advisories are read from: an http(s) URL laid out as OSV's bucket (`<Ecosystem>/all.zip`, optional
+     * `<Ecosystem>/modified_id.csv`, `<Ecosystem>/<id>.json`), or a local folder laid out the same way or holding OSV
+     * JSON records (in subfolders or not), for air-gapped installations.
+     */
+    feed: z.string().min(1).default('https://storage.googleapis.com/osv-vulnerabilities'),
+    /** How often the feed is refreshed, by one node of the cluster. */
+    feedRefreshMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    /** Seconds one feed download may take. */
+    feedTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
   }).strict().default({}),
   /** Seconds in-flight requests get to finish on shutdown before connections are closed. */
   shutdownGraceSeconds: z.number().int().nonnegative().default(30),

@@ -76,8 +76,9 @@ export class KyselyMetadataStore implements MetadataStore {
   }
 
   scans(): ScanStore {
-    // Counted writes: a scan's findings are what the vulnerability policy's cache holds.
-    this.#scans ??= new KyselyScanStore(this.#db, (work) => this.#write(work));
+    // Policies and allowlists are counted writes (the pull policy caches them); scan results are not: they are written
+    // all the time in the background, and the policy's verdicts keep fresh by other means.
+    this.#scans ??= new KyselyScanStore(this.#db, (work) => this.#write(work), (work) => this.#quietWrite(work));
     return this.#scans;
   }
 
@@ -98,17 +99,29 @@ export class KyselyMetadataStore implements MetadataStore {
    * other nodes about the write when it commits.
    */
   async #write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#transaction(work, true);
+  }
+
+  /**
+   * A write no cache depends on (the scanner's bookkeeping): one transaction like the others, but it moves neither
+   * this node's change version nor, on PostgreSQL, the other nodes'.
+   */
+  async #quietWrite<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.#transaction(work, false);
+  }
+
+  async #transaction<T>(work: (trx: Transaction<Database>) => Promise<T>, counted: boolean): Promise<T> {
     let release!: () => void;
     const done = new Promise<void>((resolve) => { release = resolve; });
     this.#transactionDone = done;
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const result = await work(trx);
-        await this.announce(trx);
+        if (counted) await this.announce(trx);
         return result;
       });
     } finally {
-      this.#writes++;
+      if (counted) this.#writes++;
       // Kysely runs transactions one after another, so the last one started is the last to end.
       if (this.#transactionDone === done) this.#transactionDone = undefined;
       release();

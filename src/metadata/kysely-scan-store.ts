@@ -18,16 +18,20 @@ type ReportRow = Database['scan_reports'];
 const rowsPerInsert = 500;
 
 /**
- * The scan store over Kysely, for every dialect. Writes go through the store's counted writes, so caches of scan
- * results (the pull policy's) drop with them on this node and, on PostgreSQL, on the others.
+ * The scan store over Kysely, for every dialect. Policies and allowlists go through the store's counted writes, so
+ * the pull policy's caches drop with them on every node; scan results do not (see the constructor).
  */
 export class KyselyScanStore implements ScanStore {
   readonly #db: Kysely<Database>;
+  /** For policies and allowlists, which the pull policy caches per change version. */
   readonly #write: Write;
+  /** For scan states, inventories, findings, advisories and feeds: background bookkeeping no cache is keyed to. */
+  readonly #quiet: Write;
 
-  constructor(db: Kysely<Database>, write: Write) {
+  constructor(db: Kysely<Database>, write: Write, quiet: Write) {
     this.#db = db;
     this.#write = write;
+    this.#quiet = quiet;
   }
 
   async reports(digests: readonly string[]): Promise<Map<string, ScanReport>> {
@@ -39,21 +43,21 @@ export class KyselyScanStore implements ScanStore {
   }
 
   async markQueued(digest: string, scanner: string, now: number): Promise<void> {
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scanner, now), status: 'queued' })
         .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'queued', reason: null, scanner, queued_at: now })).execute();
     });
   }
 
   async markScanning(digest: string, now: number): Promise<void> {
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, 'berth', now), status: 'scanning', started_at: now })
         .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'scanning', reason: null, started_at: now })).execute();
     });
   }
 
   async markFailed(digest: string, reason: string, now: number, status: 'failed' | 'unsupported' = 'failed', events: readonly NewRegistryEvent[] = []): Promise<void> {
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, 'berth', now), status, reason, finished_at: now })
         .onConflict((oc) => oc.column('digest').doUpdateSet({ status, reason, finished_at: now })).execute();
       await insertEvents(trx, events);
@@ -61,7 +65,7 @@ export class KyselyScanStore implements ScanStore {
   }
 
   async saveScan(digest: string, scan: CompletedScan, now: number, events: readonly NewRegistryEvent[] = []): Promise<void> {
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
       await trx.deleteFrom('scan_packages').where('digest', '=', digest).execute();
       const rows = scan.packages.map((pkg, seq) => ({
@@ -107,7 +111,7 @@ export class KyselyScanStore implements ScanStore {
 
   async saveAdvisories(advisories: readonly NewAdvisory[], removed: readonly string[]): Promise<void> {
     if (advisories.length === 0 && removed.length === 0) return;
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       const replaced = [...new Set([...advisories.map((advisory) => advisory.id), ...removed])];
       for (const slice of slices(replaced)) {
         await trx.deleteFrom('advisory_packages').where('advisory_id', 'in', slice).execute();
@@ -173,7 +177,7 @@ export class KyselyScanStore implements ScanStore {
   }
 
   async replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events: readonly NewRegistryEvent[] = []): Promise<boolean> {
-    return this.#write(async (trx) => {
+    return this.#quiet(async (trx) => {
       const report = await trx.selectFrom('scan_reports').select('digest').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
       if (report === undefined) return false;
       await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
@@ -248,7 +252,7 @@ export class KyselyScanStore implements ScanStore {
       source: feed.source, location: feed.location, newest_modified: feed.newestModified ?? null, records: feed.records,
       refreshed_at: feed.refreshedAt, error: feed.error ?? null,
     };
-    await this.#write(async (trx) => {
+    await this.#quiet(async (trx) => {
       await trx.insertInto('advisory_feeds').values(row).onConflict((oc) => oc.column('source').doUpdateSet(row)).execute();
     });
   }

@@ -41,12 +41,13 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   /**
-   * SQLite's data_version, read on the reader connection, changes when any other connection commits: this
-   * process's writer and other Berth processes on the same file alike. The reader sees exactly those commits, so
-   * nothing cached can be older than the version says.
+   * The `content_version` counter (migration 0008), read on the reader connection: triggers move it with every write
+   * to a table caches read, by this process's writer and by other Berth processes on the same file alike, and leave
+   * it alone for the job queue, the outbox and the scanner's bookkeeping, which are written all the time. The reader
+   * sees exactly the committed writes, so nothing cached can be older than the version says.
    */
   override changeVersion(): number {
-    return this.#sql.dataVersion.get()!;
+    return this.#sql.contentVersion.get()!;
   }
 
   /** The outbox with its hot calls (append, read, head) prepared; cursors through Kysely. */

@@ -10,7 +10,7 @@ interface SessionRow { id: string; repository: string; created_at: number; updat
  * reader. Lists are passed as one JSON array (json_each), so one statement serves any length.
  */
 export class SqliteStatements {
-  readonly dataVersion: Statement<[], number>;
+  readonly contentVersion: Statement<[], number>;
   readonly manifestByTag: Statement<[string, string], ManifestRow>;
   readonly manifestByDigest: Statement<[string, string], ManifestRow>;
   readonly linkedBlob: Statement<[string, string], number>;
@@ -40,7 +40,7 @@ export class SqliteStatements {
   readonly deleteUploadSession: Statement<[string]>;
 
   constructor(writer: SqliteDatabase, reader: SqliteDatabase) {
-    this.dataVersion = reader.prepare<[], number>('PRAGMA data_version').pluck();
+    this.contentVersion = reader.prepare<[], number>('SELECT value FROM content_version').pluck();
     this.manifestByTag = reader.prepare(
       'SELECT m.digest, m.media_type, m.size, m.content FROM tags t JOIN manifests m ON m.digest = t.digest WHERE t.repository = ? AND t.name = ?');
     this.manifestByDigest = reader.prepare(

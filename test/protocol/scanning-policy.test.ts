@@ -37,7 +37,7 @@ describe('vulnerability policies', { timeout: 120_000 }, () => {
     zlib.severity = [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }];
     files[`${criticalZlib}.json`] = Buffer.from(JSON.stringify(zlib));
     writeFileSync(join(feed, 'Debian', 'all.zip'), zipSync(files));
-    api = await startApiBerth({ scanning: { feed: { location: feed } } });
+    api = await startApiBerth({ scanning: { feed: feed } });
     await createProject(api.admin, 'team');
     guest = await createUser(api.admin, 'gail');
     maintainer = await createUser(api.admin, 'mona');
@@ -110,7 +110,7 @@ describe('vulnerability policies', { timeout: 120_000 }, () => {
     expectStatus(await maintainer.put('/api/v1/projects/team/vulnerability-policy', { blockSeverity: 'HIGH' }), 200);
     const message = await refused('team/debian', '12');
     assert.ok(message.includes(`1 vulnerability at or above HIGH (${criticalZlib} CRITICAL in zlib1g 1:1.2.13.dfsg-1)`), message);
-    assert.match(message, /berth vulns allow team/);
+    assert.match(message, /berth policy allow team <ID> --reason/);
     await refused('team/debian', digest);
     await refused('team/debian', '12', 'HEAD');
     // At CRITICAL it is still refused; the UNKNOWN-rated findings never block at HIGH.

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -12,6 +12,8 @@ export interface FeedLocation {
   readonly description: string;
   /** A file of the feed as a byte stream; undefined when the location has no such file. */
   open(path: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** A folder's `.json` files (paths relative to it), for a folder of OSV records; undefined for a URL. */
+  readonly jsonFiles?: () => AsyncIterable<string>;
 }
 
 export class FeedError extends Error {
@@ -21,8 +23,8 @@ export class FeedError extends Error {
   }
 }
 
-/** Paths inside the feed: a source folder and a file name, never anything that climbs out. */
-const feedPath = /^[A-Za-z0-9][A-Za-z0-9 .:_-]*(\/[A-Za-z0-9][A-Za-z0-9.:_-]*)?$/;
+/** Paths inside the feed: folders and a file name, never anything that climbs out. */
+const feedPath = /^[A-Za-z0-9][A-Za-z0-9 .:_+-]*(\/[A-Za-z0-9][A-Za-z0-9 .:_+-]*)*$/;
 
 export function feedLocation(location: string, timeoutMs: number): FeedLocation {
   return /^https?:\/\//i.test(location) ? httpLocation(location.replace(/\/+$/, ''), timeoutMs) : folderLocation(resolve(location));
@@ -57,9 +59,29 @@ function httpLocation(base: string, timeoutMs: number): FeedLocation {
   };
 }
 
+/** JSON files read from one folder of records at most: OSV's largest ecosystems hold a few hundred thousand. */
+const maxJsonFiles = 1_000_000;
+
 function folderLocation(root: string): FeedLocation {
   return {
     description: root,
+    async *jsonFiles() {
+      let count = 0;
+      // Directory entries are read as they come, so a huge folder is never listed whole; symbolic links are not followed.
+      const walk = async function* (relative: string): AsyncGenerator<string> {
+        const dir = await opendir(join(root, relative)).catch(() => undefined);
+        if (dir === undefined) return;
+        for await (const entry of dir) {
+          const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+          if (entry.isDirectory()) yield* walk(path);
+          else if (entry.isFile() && entry.name.endsWith('.json') && feedPath.test(path) && !path.includes('..')) {
+            if (++count > maxJsonFiles) throw new FeedError(`${root} holds more than ${maxJsonFiles} JSON files: split it by ecosystem`);
+            yield path;
+          }
+        }
+      };
+      yield* walk('');
+    },
     async open(path) {
       const file = join(root, checked(path));
       try {

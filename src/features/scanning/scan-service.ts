@@ -6,7 +6,7 @@ import { scanCompletedEvent, scanFailedEvent, systemOrigin, vulnerabilityFoundEv
 import { projectOf } from '../../auth/roles.js';
 import type { JobContext } from '../../jobs/job-definition.js';
 import type { MetadataStore, NewJob, StoredManifest } from '../../metadata/metadata-store.js';
-import type { ScanReport, ScanStore } from '../../metadata/scan-store.js';
+import type { NewFinding, ScanReport, ScanStore } from '../../metadata/scan-store.js';
 import { isDigest } from '../../oci/digest.js';
 import { imageMediaTypes, indexMediaTypes } from '../../oci/media-types.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
@@ -43,6 +43,8 @@ export class ScanService {
   readonly #feed: AdvisoryFeed;
   /** This node's scans, for /metrics. */
   readonly tally: ScanTally = newScanTally();
+  /** Moves whenever this node stores a scan result: the pull policy's verdicts made before it are stale. */
+  epoch = 0;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -121,16 +123,19 @@ export class ScanService {
     const manifest = await this.metadata.manifestByDigest(repository, digest);
     if (manifest === undefined) {
       await scans.markFailed(digest, `${repository}@${digest} was deleted before it could be scanned`, Date.now());
+      this.epoch++;
       return;
     }
     const started = Date.now();
     await scans.markScanning(digest, started);
+    this.epoch++;
     await context.progress({ done: 0, note: `reading the layers of ${repository}@${digest}` });
     let scanned: Awaited<ReturnType<typeof readImageInventory>>;
     try {
       const parsed = parseManifest(manifest.content, manifest.mediaType);
       if (!isScannable(parsed)) {
         await scans.markFailed(digest, 'not a container image (its layers are not file systems): there is nothing to scan', Date.now(), 'unsupported');
+        this.epoch++;
         this.tally.unsupported++;
         return;
       }
@@ -141,11 +146,20 @@ export class ScanService {
       this.log.warn({ repository, digest, err: error }, 'an image could not be scanned');
       const now = Date.now();
       await scans.markFailed(digest, reason, now, 'failed', [scanFailedEvent(repository, digest, { reason }, now)]);
+      this.epoch++;
       this.tally.failed++;
       this.tally.seconds += (now - started) / 1000;
       return;
     }
     const { inventory, walk } = scanned;
+    // The first image of an ecosystem reads its advisories before it is matched: "done" then means matched, never
+    // "clean because nothing was loaded yet". A feed that cannot be read leaves its error in the feed's state.
+    const known = new Set((await scans.feeds()).map((feed) => feed.source));
+    const unread = feedSources(inventory.packages.map((pkg) => pkg.ecosystem)).filter((source) => !known.has(source));
+    if (unread.length > 0) {
+      await context.progress({ done: walk.layersRead, note: `reading the ${unread.join(', ')} advisories for the first time` });
+      await this.#feed.refresh((changes) => this.#rematch(changes), (progress) => context.progress(progress), context.signal, unread);
+    }
     await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
     const findings = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
     const now = Date.now();
@@ -154,12 +168,14 @@ export class ScanService {
       summary: countBySeverity(findings),
     }, now);
     await scans.saveScan(digest, { scanner: builtInScanner, distro: inventory.distro, packages: inventory.packages, findings }, now, [completed]);
+    this.epoch++;
     this.tally.completed++;
+    // Advisories a feed refresh stored while this scan read its layers were matched against the images stored then,
+    // not this one: match it once more against what is stored now.
+    const again = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
+    if (!sameFindings(findings, again)) await scans.replaceFindings(digest, again, Date.now());
     this.tally.seconds += (now - started) / 1000;
     this.log.info({ repository, digest, packages: inventory.packages.length, findings: findings.length, bytesRead: walk.bytesRead }, 'scanned an image');
-    // An ecosystem the feed has not been read for yet: read it now rather than at the next interval.
-    const known = new Set((await scans.feeds()).map((feed) => feed.source));
-    if (feedSources(inventory.packages.map((pkg) => pkg.ecosystem)).some((source) => !known.has(source))) await this.queueFeedRefresh();
   }
 
   /** The `scan.feed` job: refreshes the advisories, then matches the images they touch again. */
@@ -170,8 +186,9 @@ export class ScanService {
     }
   }
 
-  async queueFeedRefresh(): Promise<void> {
-    await this.enqueue({ kind: feedJobKind, payload: {}, uniqueKey: `${feedJobKind}:now`, runAfter: Date.now(), maxAttempts: 3 });
+  /** Queues a refresh of the feed (or finds the one queued or running); answers its job id. */
+  async queueFeedRefresh(): Promise<number> {
+    return this.enqueue({ kind: feedJobKind, payload: {}, uniqueKey: `${feedJobKind}:now`, runAfter: Date.now(), maxAttempts: 3 });
   }
 
   /** Matches again the images that hold a package the changed advisories name, or had a finding of one. */
@@ -190,6 +207,7 @@ export class ScanService {
         advisories, critical: findings.filter((finding) => finding.severity === 'CRITICAL').length,
       }, now));
       if (!(await scans.replaceFindings(digest, findings, now, events))) continue;
+      this.epoch++;
       this.tally.rematched++;
       if (events.length > 0) await this.#quarantineWherePolicySays(digest, advisories, events.map((event) => event.repository), now);
     }
@@ -211,6 +229,7 @@ export class ScanService {
 
   async #queue(repository: string, digest: string): Promise<void> {
     await this.#scans().markQueued(digest, builtInScanner, Date.now());
+    this.epoch++;
     await this.enqueue({ kind: scanJobKind, payload: { repository, digest } satisfies ScanJobPayload, uniqueKey: `${scanJobKind}:${digest}`, runAfter: Date.now(), maxAttempts: 3 });
   }
 
@@ -224,6 +243,11 @@ export class ScanService {
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', `${repository} has no manifest ${reference.slice(0, 140)}`, { repository, reference });
     return { manifest, parsed: parseManifest(manifest.content, manifest.mediaType) };
   }
+}
+
+function sameFindings(a: readonly NewFinding[], b: readonly NewFinding[]): boolean {
+  const key = (finding: NewFinding) => `${finding.advisoryId}\u0000${finding.packageSeq}\u0000${finding.severity}\u0000${finding.fixedVersion}`;
+  return a.length === b.length && a.map(key).sort().join('\n') === b.map(key).sort().join('\n');
 }
 
 function countBySeverity(findings: readonly { severity: string }[]): Record<string, number> {

@@ -47,7 +47,7 @@ export function scanning(metadata: MetadataStore, options: ScanningOptions): Fea
     service,
     policyService: new VulnerabilityPolicyService(metadata, options.policy, options.audit),
     // Refuses pulls by what scans found, at the policy point once the digest is known.
-    policies: [vulnerabilityPolicy(metadata)],
+    policies: [vulnerabilityPolicy(metadata, () => service.epoch)],
     consumers: [consumer],
     jobs: [
       { kind: scanJobKind, maxAttempts: 3, run: (job, context) => service.runScan(job.payload as ScanJobPayload, context) },
@@ -55,4 +55,3 @@ export function scanning(metadata: MetadataStore, options: ScanningOptions): Fea
     ],
   };
 }
-

@@ -72,6 +72,7 @@ export const scanningSchemas: Record<string, Schema> = {
     error: nullable('string', { description: 'Why the last refresh failed.' }),
   }),
   AdvisoryFeedList: object({ items: { type: 'array', items: ref('AdvisoryFeed') } }),
+  FeedRefresh: object({ job: { type: 'integer', description: 'The scan.feed job: follow it in GET /api/v1/jobs?kind=scan.feed.' } }),
   VulnerabilityPolicy: object({
     project: { type: 'string' },
     blockSeverity: { type: ['string', 'null'], enum: [...severities, null], description: 'Pulls of images with a finding at or above it (not allowlisted) are refused; null: none are.' },
@@ -162,5 +163,14 @@ export const scanningPaths: Record<string, Record<string, Schema>> = {
       summary: 'The advisory feed: per source, where it was read from, how far, and the last error.', tag: 'vulnerabilities', public: true,
       response: 'AdvisoryFeedList', errors: [401, 429],
     }))),
+  },
+  '/api/v1/advisory-feeds/refresh': {
+    post: withOff(operation('refreshAdvisoryFeeds', {
+      summary: 'Refresh the advisory feed now rather than at its next interval (system administrators).', tag: 'vulnerabilities',
+      status: 202, response: 'FeedRefresh',
+      description: 'Queues the scan.feed job (or answers the one already queued or running): each source stored inventories need is read '
+        + 'again (its modified_id.csv, then only the records changed), and the images the changed advisories touch are matched again '
+        + 'without reading their layers. Errors are recorded per source in GET /api/v1/advisory-feeds.',
+    })),
   },
 };

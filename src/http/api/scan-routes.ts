@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isSystemAdmin } from '../../auth/admin/admin-actor.js';
+import { principalName } from '../../auth/principal.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { ScanService } from '../../features/scanning/scan-service.js';
 import { allowlistBody, scanRequestBody, vulnerabilityPolicyBody, vulnerabilityQuery } from '../../features/scanning/scan-requests.js';
@@ -25,9 +27,10 @@ export function registerScanRoutes(app: FastifyInstance, api: ApiContext, servic
   });
 
   app.post('/api/v1/scans', async (request, reply) => {
-    const actor = await api.actor(request);
+    // With access control off anyone may push, so anyone may ask for a scan; with it on, only a signed-in caller.
+    const principal = api.accessEnabled ? (await api.actor(request)).principal : await api.viewer(request);
     const { repository, reference } = await jsonBody(request, scanRequestBody);
-    reply.code(202).send(await scans().requestScan(actor.principal, repository, reference));
+    reply.code(202).send(await scans().requestScan(principal, repository, reference));
   });
 
   app.get('/api/v1/advisory-feeds', async (request, reply) => {
@@ -39,6 +42,14 @@ export function registerScanRoutes(app: FastifyInstance, api: ApiContext, servic
         newestModified: feed.newestModified === undefined ? null : new Date(feed.newestModified).toISOString(), error: feed.error ?? null,
       })),
     });
+  });
+
+  // A refresh now rather than at the next interval: after a mirror was updated, or to retry one that failed.
+  app.post('/api/v1/advisory-feeds/refresh', async (request, reply) => {
+    const actor = await api.actor(request);
+    const service = scans();
+    if (!isSystemAdmin(actor)) throw new RegistryError('DENIED', `${principalName(actor.principal)} may not refresh the advisory feed: only system administrators may`);
+    reply.code(202).send({ job: await service.queueFeedRefresh() });
   });
 }
 

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { moveContentVersionOnWrites, quietTables } from './content-version.js';
 import { schemaDialect } from './dialect.js';
 
 /**
@@ -20,6 +22,8 @@ import { schemaDialect } from './dialect.js';
  *   and whether a rescan's new critical finding quarantines the image.
  * - `vulnerability_allowlist`: advisories a project (or, with project '', the whole registry) accepts, until an
  *   optional expiry, with the reason and who decided.
+ * - SQLite only: `content_version`, a counter every write to a table read caches depend on moves (by triggers), so
+ *   that the job queue, the outbox and the scanner's bookkeeping no longer empty the caches (content-version.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const { bytewise, serial } = schemaDialect(db);
@@ -118,4 +122,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('refreshed_at', 'bigint', (c) => c.notNull())
     .addColumn('error', 'text')
     .execute();
+
+  if (!schemaDialect(db).postgres) {
+    await db.schema.createTable('content_version').addColumn('value', 'integer', (c) => c.notNull()).execute();
+    await sql`INSERT INTO content_version (value) VALUES (0)`.execute(db);
+    const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`.execute(db);
+    for (const { name } of tables.rows) if (!quietTables.includes(name)) await moveContentVersionOnWrites(db, name);
+  }
 }
