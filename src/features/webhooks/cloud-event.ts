@@ -30,8 +30,13 @@ export interface CloudEventData {
   readonly artifactType?: string;
   /** The digest a moved tag named before. */
   readonly from?: string;
-  /** Why an artifact was quarantined. */
+  /** Why an artifact was quarantined, or why its scan failed. */
   readonly reason?: string;
+  /** A completed scan (scan.completed): the scanner, the distro's OSV ecosystem, packages read, findings by severity. */
+  readonly scan?: { readonly scanner: string; readonly distro: string | null; readonly packages: number; readonly summary: Readonly<Record<string, number>> };
+  /** The advisories a rescan found critical vulnerabilities of (vulnerability.found), and the image's critical count. */
+  readonly advisories?: readonly string[];
+  readonly critical?: number;
   readonly actor: { readonly name: string; readonly kind: string };
   /** The address the change came from, when it came from a client. */
   readonly address?: string;
@@ -57,6 +62,14 @@ export function toCloudEvent(event: RegistryEvent, externalUrl: string | undefin
     ...(typeof extra.artifactType === 'string' && { artifactType: extra.artifactType }),
     ...(typeof extra.from === 'string' && { from: extra.from }),
     ...(typeof extra.reason === 'string' && { reason: extra.reason }),
+    ...(event.type === 'scan.completed' && {
+      scan: {
+        scanner: String(extra.scanner), distro: typeof extra.distro === 'string' ? extra.distro : null, packages: Number(extra.packages ?? 0),
+        summary: (extra.summary ?? {}) as Record<string, number>,
+      },
+    }),
+    ...(Array.isArray(extra.advisories) && { advisories: extra.advisories as string[] }),
+    ...(typeof extra.critical === 'number' && { critical: extra.critical }),
     actor: { name: event.origin.actor, kind: event.origin.actorKind },
     ...(event.origin.address !== undefined && { address: event.origin.address }),
   };
