@@ -10,12 +10,13 @@ import { registerProjectCommands } from './project-commands.js';
 import { registerRobotCommands } from './robot-commands.js';
 import { registerScanCommands } from './scan-commands.js';
 import { registerUserCommands } from './user-commands.js';
+import { registerVulnerabilityPolicyCommands } from './vulnerability-policy-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 
 /**
  * The commands that manage a running registry through its administration API (/api/v1), from anywhere that can
  * reach it: login, users, projects, robots, groups, CLI secrets, the audit log, immutable tags, quarantine and recall,
- * webhooks, insight and vulnerability scans.
+ * webhooks, insight, vulnerability scans and vulnerability policies.
  */
 export function registerAdminCommands(program: Command): void {
   addConnectionOptions(program);
@@ -30,4 +31,5 @@ export function registerAdminCommands(program: Command): void {
   registerWebhookCommands(program);
   registerInsightCommands(program);
   registerScanCommands(program);
+  registerVulnerabilityPolicyCommands(program);
 }

@@ -239,7 +239,7 @@ describe('berth CLI: scan, vulns and advisories', { timeout: 600_000 }, () => {
 
   it('scan --wait of an image whose layer is not a tar exits 1 with the reason and what to do', { timeout }, async () => {
     const run = fails(await cli(['scan', 'team/broken:1', '--wait'], admin), 1,
-      /^berth: the scan of team\/broken:1 failed \(layer 0: not a readable tar archive: .+\): if the image is intact, run "berth scan team\/broken:1 --wait" again; the registry's log has the details$/m);
+      /^berth: the scan of team\/broken:1 failed \(not a readable tar archive: .+ \(layer 1 of 1, sha256:[0-9a-f]{64}\)\): if the image is intact, run "berth scan team\/broken:1 --wait" again; the registry's log has the details$/m);
     assert.match(run.stdout, /^team\/broken@sha256:[0-9a-f]{64} {2}failed: /);
     assert.match(run.stdout, /^The scan failed \(see the reason above\)/m);
   });

@@ -80,7 +80,7 @@ export function feedFolder(sources: Record<string, string>): { readonly path: st
 export type FeedOverride = { readonly status: number } | { readonly body: Buffer };
 
 export interface FeedServer {
-  /** The base URL to configure as `scanning.feed.location`. */
+  /** The base URL to configure as `scanning.feed`. */
   readonly url: string;
   /** The paths asked for, in order (`/Alpine/all.zip`, `/npm/GHSA-….json`). */
   readonly requests: string[];
