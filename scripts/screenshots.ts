@@ -1,16 +1,37 @@
-// Seeds a small registry (a few projects, a multi-arch image, labels, a signature and an SBOM, pulls, a quarantine)
-// in a Berth started in this process, then saves PNGs of the web UI's main pages at 1440x900, light and dark, under
-// docs/screenshots/. Run with `node --import tsx scripts/screenshots.ts` after `npm run build`.
+// Seeds a small registry (a few projects, a multi-arch image, labels, a signature and an SBOM, pulls, a quarantine, a
+// real Debian image scanned against a feed folder) in a Berth started in this process, then saves PNGs of the web UI's
+// main pages at 1440x900, light and dark, under docs/screenshots/. Run with `node --import tsx scripts/screenshots.ts`
+// after `npm run build`; name pages (`… artifact artifact-vulnerabilities`) to save only those.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expectStatus } from '../test/support/api-client.js';
+import { debianFeedFolder, pushDebianImage } from '../test/browser/scanned-image.js';
 import { adminPassword, launchBrowser, openPage, Pusher, signIn, startUiBerth } from '../test/browser/ui-harness.js';
 
 const out = resolve(import.meta.dirname, '..', 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
 
-const berth = await startUiBerth();
+const only = new Set(process.argv.slice(2));
+
+// A few illustrative advisories beside the fixtures' Debian ones (whose severity is unknown), so that the
+// screenshot shows each colour; their ids say they are examples.
+const example = (id: string, name: string, summary: string, rating: Record<string, unknown>, fixed?: string) => ({
+  schema_version: '1.6.0', id, modified: '2026-11-02T12:00:00Z', summary, ...rating,
+  affected: [{
+    package: { ecosystem: 'Debian:12', name }, ...('ecosystem_specific' in rating ? { ecosystem_specific: rating.ecosystem_specific } : {}),
+    ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, ...(fixed ? [{ fixed }] : [])] }],
+  }],
+});
+const feed = debianFeedFolder([
+  example('EXAMPLE-2026-0001', 'bash', 'Example: command injection through a crafted environment variable',
+    { severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }] }),
+  example('EXAMPLE-2026-0002', 'tar', 'Example: path traversal when extracting an archive', { ecosystem_specific: { urgency: 'high' } }, '1.34+dfsg-1.2+deb12u2'),
+  example('EXAMPLE-2026-0003', 'gzip', 'Example: out-of-bounds read on a malformed stream', { ecosystem_specific: { urgency: 'medium' } }),
+  example('EXAMPLE-2026-0004', 'sed', 'Example: excessive memory use on a long regular expression', { ecosystem_specific: { urgency: 'low' } }, '4.9-1+deb12u2'),
+]);
+// Scans on demand only: the other images are random bytes, which a scan would (rightly) report as failed.
+const berth = await startUiBerth({ scanning: { onPush: false, feed: feed.path } });
 const browser = await launchBrowser();
 try {
   const { admin, url } = berth;
@@ -60,6 +81,15 @@ try {
   expectStatus(await admin.post('/api/v1/quarantines', {
     repository: 'payments/api', digest: old.headers.get('docker-content-digest'), reason: 'CVE-2024-6119 in openssl: rebuild on 1.10.0 or later',
   }), 201);
+  const base = await pushDebianImage(push, 'payments/base', 'bookworm');
+  expectStatus(await admin.post('/api/v1/scans', { repository: 'payments/base', reference: 'bookworm' }), 202);
+  // The scan, then the first read of the Debian advisories, then the image matched again.
+  for (let attempt = 0; ; attempt++) {
+    const report = (await admin.get(`/api/v1/vulnerabilities?repository=payments/base&reference=${base.digest}`)).body as { status: string; vulnerabilities: unknown[] };
+    if (report.status === 'done' && report.vulnerabilities.length > 10) break;
+    if (attempt === 300) throw new Error(`the scan of payments/base:bookworm did not finish: ${JSON.stringify(report).slice(0, 500)}`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
   // Let the batched pull records and the audit trail land.
   await new Promise((done) => setTimeout(done, 1500));
 
@@ -68,6 +98,10 @@ try {
     ['project', '/ui/projects/payments', (page) => page.getByRole('link', { name: 'payments/api' }).waitFor()],
     ['repository-tags', '/ui/repo/payments/api?sort=version&order=desc', (page) => page.getByRole('link', { name: '2.0.0', exact: true }).waitFor()],
     ['artifact', '/ui/artifact/payments/api:2.0.0', (page) => page.getByRole('heading', { name: /Platforms/ }).waitFor()],
+    ['artifact-vulnerabilities', '/ui/artifact/payments/base:bookworm', async (page) => {
+      await page.getByRole('table', { name: 'Vulnerabilities' }).getByRole('link', { name: 'EXAMPLE-2026-0001' }).waitFor();
+      await page.getByRole('region', { name: 'Vulnerabilities' }).evaluate((section) => section.scrollIntoView());
+    }],
     ['search', '/ui/search?q=payments&label=com.example.team%3Dpayments', (page) => page.getByRole('heading', { name: 'Labels' }).waitFor()],
     ['audit', '/ui/audit', (page) => page.getByRole('table', { name: 'Audit events' }).getByRole('row').nth(3).waitFor()],
   ];
@@ -75,6 +109,7 @@ try {
     const { page, context, errors } = await openPage(browser, { viewport: { width: 1440, height: 900 }, colorScheme: scheme });
     await signIn(page, url, 'admin', adminPassword);
     for (const [name, path, ready] of pages) {
+      if (only.size > 0 && !only.has(name)) continue;
       await page.goto(`${url}${path}`);
       await ready(page);
       await page.waitForLoadState('networkidle');
@@ -87,4 +122,5 @@ try {
 } finally {
   await browser.close();
   await berth.close();
+  feed.remove();
 }

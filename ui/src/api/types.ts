@@ -232,3 +232,94 @@ export interface Job {
   readonly createdAt: string | null;
   readonly updatedAt: string | null;
 }
+
+/** A scan's state; an index takes the least advanced of its platforms' (src/features/scanning/vulnerability-report.ts). */
+export type ScanStatus = 'queued' | 'scanning' | 'done' | 'failed' | 'unsupported' | 'not scanned';
+
+/** Severities as the API writes them; `severity=` filters take them in any case. */
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'NEGLIGIBLE' | 'UNKNOWN';
+
+/** Counts of findings; `other` is negligible and unknown together. */
+export interface SeveritySummary {
+  readonly critical: number;
+  readonly high: number;
+  readonly medium: number;
+  readonly low: number;
+  readonly other: number;
+  readonly fixable: number;
+  readonly total: number;
+}
+
+export interface Distro {
+  readonly id: string;
+  readonly versionId: string;
+  readonly prettyName?: string;
+  /** The OSV ecosystem of its packages (`Debian:12`); absent for a distro OSV has no advisories for. */
+  readonly ecosystem?: string;
+}
+
+/** One image's scan (an index has one per platform). Fields without a value are left out of the JSON. */
+export interface PlatformScan {
+  readonly digest: string;
+  /** os/architecture[/variant], when known. */
+  readonly platform?: string;
+  readonly status: ScanStatus;
+  /** Why the scan failed. */
+  readonly reason?: string;
+  readonly scanner?: string;
+  readonly distro?: Distro;
+  readonly packages: number;
+  /** All of this image's findings, whatever the filter. */
+  readonly summary: SeveritySummary;
+  readonly queuedAt?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** When the findings were last matched against the advisories (the scan, or a rescan after the feed changed). */
+  readonly matchedAt?: string;
+}
+
+export interface Vulnerability {
+  readonly id: string;
+  readonly aliases: string[];
+  /** Written by the advisory's author: text, never markup. */
+  readonly summary?: string;
+  readonly severity: Severity;
+  readonly score?: number;
+  readonly package: string;
+  readonly version: string;
+  /** null when no fixed version is known. */
+  readonly fixedVersion: string | null;
+  readonly kind: 'dpkg' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'go' | 'maven';
+  readonly ecosystem: string;
+  /** The source package advisories name, for OS packages. */
+  readonly sourcePackage?: string;
+  readonly path: string;
+  readonly purl: string;
+  /** The image digests (platforms) it was found in. */
+  readonly platforms: string[];
+}
+
+/** GET /api/v1/vulnerabilities (and POST /api/v1/scans, which answers the report as the scan is queued). */
+export interface VulnerabilityReport {
+  readonly repository: string;
+  readonly reference: string;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly status: ScanStatus;
+  /** Counts of the findings listed, after the filter (a finding on two platforms counts once). */
+  readonly summary: SeveritySummary;
+  readonly platforms: PlatformScan[];
+  readonly vulnerabilities: Vulnerability[];
+}
+
+/** GET /api/v1/advisory-feeds: one entry per source (OSV ecosystem without its suffix: `Debian`, `npm`). */
+export interface AdvisoryFeed {
+  readonly source: string;
+  readonly location: string;
+  /** Advisories stored, all sources together. */
+  readonly records: number;
+  readonly refreshedAt: string;
+  readonly newestModified: string | null;
+  /** Why the last refresh failed; null when it succeeded. */
+  readonly error: string | null;
+}

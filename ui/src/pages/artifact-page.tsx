@@ -9,11 +9,14 @@ import { PageTitle } from '../components/layout.js';
 import { PullCommands } from '../components/pull-commands.js';
 import { formatBytes, formatCount, platformName, shortDigest } from '../format.js';
 import { parseReference, paths } from '../paths.js';
+import { useSession } from '../session.js';
+import { Vulnerabilities } from './artifact/vulnerabilities.js';
 import { useProjectCapabilities } from './project/capabilities.js';
 
 /**
- * One manifest or index: its platforms (each with config, layers and history), annotations, referrers, quarantine
- * state and pullers, the pull commands and the raw manifest. Everything a pusher wrote is shown as text.
+ * One manifest or index: its vulnerabilities, its platforms (each with config, layers and history), annotations,
+ * referrers, quarantine state and pullers, the pull commands and the raw manifest. Everything a pusher wrote is
+ * shown as text.
  */
 export function ArtifactPage({ reference: text }: { readonly reference: string }) {
   const parsed = parseReference(text);
@@ -26,6 +29,9 @@ function ArtifactView({ repository, reference }: { readonly repository: string; 
   const artifact = useResource<Artifact>(withQuery('/api/v1/artifact', { repository, reference }));
   const project = repository.split('/')[0] ?? repository;
   const can = useProjectCapabilities(project);
+  // Asking for a scan needs the right to push; without access control anyone may push, so anyone may ask.
+  const { session } = useSession();
+  const canScan = can.has('push') || session.status === 'open';
   const [acting, setActing] = useState<'quarantine' | 'delete' | undefined>(undefined);
   const release = useAction();
   const byTag = !reference.includes(':');
@@ -63,6 +69,7 @@ function ArtifactView({ repository, reference }: { readonly repository: string; 
           )}
           <Summary artifact={data} />
           <PullCommands repository={repository} tag={byTag ? reference : data.tags[0]} digest={data.digest} />
+          <Vulnerabilities key={data.digest} repository={repository} digest={data.digest} pushedAt={data.pushedAt} canScan={canScan} />
           <Platforms artifact={data} />
           <section aria-labelledby="annotations-heading" className="card">
             <h2 id="annotations-heading">Annotations</h2>
