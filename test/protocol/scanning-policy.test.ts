@@ -52,7 +52,7 @@ describe('vulnerability policies', { timeout: 120_000 }, () => {
   });
 
   async function push(repository: string, reference: string, bytes: Buffer, contentType: string): Promise<void> {
-    const url = reference.startsWith('sha256:') || contentType === 'blob'
+    const url = contentType === 'blob'
       ? `${api.registry.url}/v2/${repository}/blobs/uploads/?digest=${reference}` : `${api.registry.url}/v2/${repository}/manifests/${reference}`;
     const response = await fetch(url, {
       method: contentType === 'blob' ? 'POST' : 'PUT', body: new Uint8Array(bytes),
@@ -161,6 +161,16 @@ describe('vulnerability policies', { timeout: 120_000 }, () => {
     await scanned('team/broken', '1', (report) => report.status === 'failed');
     assert.match(await refused('team/broken', '1'), /has not been scanned \(failed\).*berth scan team\/broken@sha256:/);
     assert.equal((await pull('team/debian', '12')).status, 200, 'a scanned image passes');
+    // A signature is no image: nothing to scan, never held back, so signing and verifying go on under the policy.
+    const empty = blobOf('{}', mediaTypes.ociEmpty);
+    const payload = blobOf('{"critical":{"image":{"docker-manifest-digest":"x"}}}', 'application/vnd.dev.cosign.simplesigning.v1+json');
+    const signature = finish({
+      schemaVersion: 2, mediaType: mediaTypes.ociManifest, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: empty.descriptor, layers: [payload.descriptor], subject: { mediaType: mediaTypes.ociManifest, digest, size: 1 },
+    }, mediaTypes.ociManifest, [empty, payload]);
+    for (const blob of [empty, payload]) await push('team/debian', blob.descriptor.digest, blob.bytes, 'blob');
+    await push('team/debian', signature.digest, signature.bytes, mediaTypes.ociManifest);
+    assert.equal((await pull('team/debian', signature.digest)).status, 200, 'the signature pulls');
     expectStatus(await maintainer.put('/api/v1/projects/team/vulnerability-policy', { blockUnscanned: false }), 200);
     assert.equal((await pull('team/broken', '1')).status, 200);
     assert.match(errorMessage(expectStatus(await api.admin.get('/api/v1/projects/nope/vulnerability-policy'), 404)), /not found/);
