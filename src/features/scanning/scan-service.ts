@@ -129,7 +129,6 @@ export class ScanService {
     const started = Date.now();
     await scans.markScanning(digest, started);
     this.epoch++;
-    await context.progress({ done: 0, note: `reading the layers of ${repository}@${digest}` });
     let scanned: Awaited<ReturnType<typeof readImageInventory>>;
     try {
       const parsed = parseManifest(manifest.content, manifest.mediaType);
@@ -160,7 +159,8 @@ export class ScanService {
       await context.progress({ done: walk.layersRead, note: `reading the ${unread.join(', ')} advisories for the first time` });
       await this.#feed.refresh((changes) => this.#rematch(changes), (progress) => context.progress(progress), context.signal, unread);
     }
-    await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
+    // Progress renews the job's lease with a write: worth it for a long scan, not for the many that take milliseconds.
+    if (Date.now() - started > 2_000) await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
     const findings = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
     const now = Date.now();
     const completed = scanCompletedEvent(repository, digest, {
