@@ -178,6 +178,15 @@ export class ScanService {
     this.log.info({ repository, digest, packages: inventory.packages.length, findings: findings.length, bytesRead: walk.bytesRead }, 'scanned an image');
   }
 
+  /** Records a scan that failed on its last attempt for a reason of its own (the database, the blob store). */
+  async giveUp(payload: ScanJobPayload, attempts: number, error: unknown): Promise<void> {
+    const now = Date.now();
+    const reason = `the scan failed ${attempts} times, the last time: ${error instanceof Error ? error.message : String(error)}; ask for another with berth scan`;
+    await this.#scans().markFailed(payload.digest, reason, now, 'failed', [scanFailedEvent(payload.repository, payload.digest, { reason }, now)]);
+    this.epoch++;
+    this.tally.failed++;
+  }
+
   /** The `scan.feed` job: refreshes the advisories, then matches the images they touch again. */
   async refreshFeed(context: JobContext): Promise<void> {
     const results = await this.#feed.refresh((changes) => this.#rematch(changes), (progress) => context.progress(progress), context.signal);

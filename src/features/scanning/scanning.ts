@@ -50,7 +50,18 @@ export function scanning(metadata: MetadataStore, options: ScanningOptions): Fea
     policies: [vulnerabilityPolicy(metadata, () => service.epoch)],
     consumers: [consumer],
     jobs: [
-      { kind: scanJobKind, maxAttempts: 3, run: (job, context) => service.runScan(job.payload as ScanJobPayload, context) },
+      {
+        kind: scanJobKind, maxAttempts: 3,
+        async run(job, context) {
+          try {
+            await service.runScan(job.payload as ScanJobPayload, context);
+          } catch (error) {
+            // The runner tries again; after the last attempt the report says why, rather than "scanning" for ever.
+            if (job.attempts >= job.maxAttempts) await service.giveUp(job.payload as ScanJobPayload, job.attempts, error);
+            throw error;
+          }
+        },
+      },
       { kind: feedJobKind, everyMs: options.feed.refreshMinutes * 60_000, maxAttempts: 3, run: (_job, context) => service.refreshFeed(context) },
     ],
   };
