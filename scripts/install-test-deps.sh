@@ -3,6 +3,7 @@
 # unpacked into .test-tools/ without touching the system's package sources. Skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/debian-mirror.sh
 
 # gcc and libc6-dev build the sendfile helper (native/sendfile.c), so the tests run the path users get;
 # postgresql-15, nginx and OpenStack Swift (with memcached) are the real database, load balancer and S3 server the
@@ -10,8 +11,11 @@ cd "$(dirname "$0")/.."
 # chromium is the real browser the sign-in pages are tested in (through playwright-core, which downloads no browser);
 # prometheus brings the Prometheus server and promtool the metrics tests start and run themselves (its system service
 # is never used); rpm (with rpmbuild), db5.3-util, zstd, bzip2 and xz-utils are the reference tools the scanner's
-# version orders, rpm database readers and layer decompression are checked against.
-packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium prometheus rpm zstd bzip2 xz-utils db5.3-util)
+# version orders, rpm database readers and layer decompression are checked against; debootstrap makes the real Debian
+# root (with the dpkg database its dpkg wrote) and golang-go builds the Go binaries whose inventories the scanner's
+# real-tree tests check, each against its own tool's answer (dpkg-query, `go version -m`); zip (Info-ZIP) writes
+# their jars, nested ones stored as Spring Boot writes them.
+packages=(gcc libc6-dev postgresql-15 nginx slapd ldap-utils swift swift-proxy swift-account swift-container swift-object memcached skopeo umoci podman buildah containerd docker.io uidmap openssl chromium prometheus rpm zstd bzip2 xz-utils db5.3-util debootstrap golang-go zip)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -28,14 +32,7 @@ tools="$PWD/.test-tools"
 for tool in oras cosign; do
   if [ ! -x "$tools/root/usr/bin/$tool" ]; then
     echo "fetching $tool from Debian trixie into .test-tools/"
-    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    if [ -z "$mirror" ]; then
-      mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit} $1 == "deb" && $2 ~ /^\[/ {print $3; exit}' /etc/apt/sources.list 2>/dev/null || true)
-    fi
-    if [ -z "$mirror" ]; then
-      echo "install-test-deps: cannot tell Debian's mirror from /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list" >&2
-      exit 1
-    fi
+    mirror=$(debian_mirror)
     mkdir -p "$tools/apt/lists/partial" "$tools/debs"
     keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     if [ -f "$keyring" ]; then
@@ -58,3 +55,7 @@ for tool in oras cosign; do
     "$tools/root/usr/bin/$tool" version >/dev/null
   fi
 done
+
+# The Debian bookworm minbase root of the scanner's real-tree tests, made once per machine (about 30 s) into
+# .test-tools/debootstrap/; the tests call the same script when it is missing.
+bash scripts/make-debian-root.sh >/dev/null
