@@ -40,6 +40,24 @@ export interface Profile {
   readonly scale: {
     readonly factor: number; readonly rounds: number; readonly seedInFlight: number; readonly clients: number; readonly seconds: number;
   };
+  /**
+   * The scan session (Berth only), its own number of `rounds`: `throughput` images of each kind per variant at `scale`
+   * scanned one after another, against gunzip + tar of the same layers; a `mixed` set of images pushed at once and
+   * scanned to the end; a new advisory matched against `inventories` stored inventories (seeded before the server
+   * starts); one layer of `largeLayerBytes` of tar scanned while the server's memory is sampled; `pushes` small
+   * images pushed `inFlight` at a time while a `backlog` of mixed images is scanned, and with scanning off, in
+   * `abRounds` pairs.
+   */
+  readonly scan: {
+    readonly rounds: number;
+    readonly throughput: { readonly variants: number; readonly scale: number };
+    readonly mixed: { readonly images: number; readonly scale: number };
+    readonly inventories: number;
+    /** How long the rescan may take before the bench stops waiting and reports it unfinished. */
+    readonly rescanTimeoutSeconds: number;
+    readonly largeLayerBytes: number;
+    readonly pushes: { readonly count: number; readonly inFlight: number; readonly backlog: number; readonly abRounds: number };
+  };
   readonly ceilings: { readonly sha256Bytes: number; readonly generatorBytes: number; readonly fsyncBytes: number; readonly loopbackBytes: number };
 }
 
@@ -60,6 +78,15 @@ const full: Profile = {
   skopeo: { layers: 5, layerBytes: 60 * MiB, reps: 2 },
   auth: { clients: 32, seconds: 10, images: 100 },
   scale: { factor: 1, rounds: 1, seedInFlight: 16, clients: 32, seconds: 10 },
+  scan: {
+    rounds: 2,
+    throughput: { variants: 3, scale: 1 },
+    mixed: { images: 30, scale: 0.5 },
+    inventories: 100_000,
+    rescanTimeoutSeconds: 1200,
+    largeLayerBytes: GiB,
+    pushes: { count: 2000, inFlight: 8, backlog: 10, abRounds: 2 },
+  },
   ceilings: { sha256Bytes: 1 * GiB, generatorBytes: 1 * GiB, fsyncBytes: 512 * MiB, loopbackBytes: 4 * GiB },
 };
 
@@ -80,6 +107,16 @@ const quick: Profile = {
   skopeo: { layers: 5, layerBytes: 20 * MiB, reps: 1 },
   auth: { clients: 32, seconds: 2.5, images: 40 },
   scale: { factor: 0.02, rounds: 1, seedInFlight: 16, clients: 32, seconds: 2.5 },
+  scan: {
+    rounds: 1,
+    throughput: { variants: 1, scale: 1 },
+    mixed: { images: 10, scale: 0.5 },
+    // Seeding 100,000 takes over 2 minutes of CPU here (about 8 GB): quick seeds a fifth, and its table says so.
+    inventories: 20_000,
+    rescanTimeoutSeconds: 300,
+    largeLayerBytes: GiB,
+    pushes: { count: 500, inFlight: 8, backlog: 5, abRounds: 1 },
+  },
   ceilings: { sha256Bytes: 512 * MiB, generatorBytes: 512 * MiB, fsyncBytes: 256 * MiB, loopbackBytes: 2 * GiB },
 };
 
@@ -101,6 +138,15 @@ const smoke: Profile = {
   skopeo: { layers: 5, layerBytes: MiB, reps: 1 },
   auth: { clients: 32, seconds: 1, images: 10 },
   scale: { factor: 0.002, rounds: 2, seedInFlight: 16, clients: 32, seconds: 1 },
+  scan: {
+    rounds: 1,
+    throughput: { variants: 1, scale: 0.05 },
+    mixed: { images: 5, scale: 0.05 },
+    inventories: 2_000,
+    rescanTimeoutSeconds: 120,
+    largeLayerBytes: 64 * MiB,
+    pushes: { count: 50, inFlight: 8, backlog: 2, abRounds: 1 },
+  },
   ceilings: { sha256Bytes: 64 * MiB, generatorBytes: 64 * MiB, fsyncBytes: 32 * MiB, loopbackBytes: 256 * MiB },
 };
 

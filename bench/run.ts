@@ -21,11 +21,13 @@ import { tagsAndCatalog } from './scenarios/tags-catalog.js';
 import { scale } from './scenarios/scale.js';
 import { scaleDiskNeed, scaleShape } from './scenarios/scale-dataset.js';
 import { formatScaleTargets, scaleVerdicts } from './scenarios/scale-targets.js';
+import { scanSession, scanDiskNeed } from './scenarios/scan-session.js';
+import { formatScanTargets, scanTargets } from './scenarios/scan-targets.js';
 import { berth, berthOnObjectStorage } from './servers/berth.js';
 import { distribution, distributionOnObjectStorage } from './servers/distribution.js';
 import { startObjectStorageBackends } from './servers/object-storage.js';
 import { killAllServers, type ServerLauncher } from './servers/server.js';
-import { runSession, syncFileSystem, type Session } from './session.js';
+import { runSession, runsOn, syncFileSystem, type Session } from './session.js';
 
 /** A session may run its own number of rounds (the profile's otherwise; --rounds sets both). */
 type BenchSession = Session & { readonly rounds?: (profile: Profile) => number };
@@ -42,6 +44,8 @@ const sessions: BenchSession[] = [
   { id: 'auth', auth: true, scenarios: [authManifestRead, authSmallImages] },
   // A registry shaped like Harbor's performance dataset "small", seeded once per round: long at full size.
   { id: 'scale', scenarios: [scale], rounds: (profile) => profile.scale.rounds },
+  // Berth's vulnerability scanner (Distribution has none): last, so its Berth-only figures pair with nothing.
+  { ...scanSession, rounds: (profile) => profile.scan.rounds },
 ];
 
 /** A and B of every round, in this order. */
@@ -53,7 +57,8 @@ Runs Berth and CNCF Distribution 2.8 side by side (rounds A B A B) and prints on
   --full             the full profile (default; about 15–20 minutes, and about an hour more for the scale session)
   --quick            the quick profile (under 5 minutes)
   --smoke            tiny sizes and durations, to check that everything works (about a minute; figures mean little)
-  --rounds N         rounds per registry (default: the profile's; the scale session has its own, 1 in full and quick)
+  --rounds N         rounds per registry (default: the profile's; the scale and scan sessions have their own: scale 1 in
+                     full and quick, scan 2 in full and 1 in quick)
   --only LIST        sessions to run, comma-separated: ${sessions.map((session) => session.id).join(', ')}
   --backends KIND    files (default): both on local disk, Berth on SQLite; s3: both registries' blobs in a real S3
                      server (OpenStack Swift, started for the run) and Berth's metadata in a real PostgreSQL
@@ -99,7 +104,7 @@ async function main(): Promise<number> {
   if (values.rounds !== undefined) {
     const rounds = Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError(`--rounds ${values.rounds}: expected a whole number of 1 or more`);
-    profile = { ...base, rounds, scale: { ...base.scale, rounds } };
+    profile = { ...base, rounds, scale: { ...base.scale, rounds }, scan: { ...base.scan, rounds } };
   }
   if (values['scale-factor'] !== undefined) {
     const factor = Number(values['scale-factor']);
@@ -122,7 +127,9 @@ async function main(): Promise<number> {
   const launchers: ServerLauncher[] = objectStorage
     ? [berthOnObjectStorage(objectStorage), distributionOnObjectStorage(objectStorage)]
     : [berth, distribution];
-  for (const launcher of launchers) await launcher.ensureInstalled();
+  // Only the registries some chosen session runs on: `--only scan` needs no Distribution.
+  const used = launchers.filter((launcher) => selected.some((session) => runsOn(session, launcher.name)));
+  for (const launcher of used) await launcher.ensureInstalled();
   for (const session of selected) for (const scenario of session.scenarios) await scenario.prepare?.();
 
   const dataRoot = resolve(values['data-root'] ?? tmpdir());
@@ -130,6 +137,11 @@ async function main(): Promise<number> {
   const freeGiB = (space.bavail * space.bsize) / 2 ** 30;
   const needGiB = profile.name === 'smoke' ? 1 : 8;
   if (freeGiB < needGiB) throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB free; the ${profile.name} profile needs about ${needGiB} GiB`);
+  const scanNeed = selected.some((session) => session.id === 'scan') ? scanDiskNeed(profile) : 0;
+  if (space.bavail * space.bsize < scanNeed) {
+    throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB free; the scan session needs about ${(scanNeed / 2 ** 30).toFixed(1)} GiB (its layers and the `
+      + `rescan's ${profile.scan.inventories.toLocaleString('en-US')} stored inventories): pass --data-root on a larger file system`);
+  }
   const scaleNeed = selected.some((session) => session.id === 'scale') ? scaleDiskNeed(scaleShape(profile.scale.factor)) : undefined;
   if (scaleNeed && (space.bavail * space.bsize < scaleNeed.bytes || space.ffree < scaleNeed.inodes)) {
     throw new Error(`${dataRoot} has ${freeGiB.toFixed(1)} GiB and ${space.ffree.toLocaleString('en-US')} inodes free; the scale session at factor `
@@ -155,8 +167,8 @@ async function main(): Promise<number> {
     const info = {
       profile: profile.name,
       rounds: profile.rounds,
-      berth: await launchers[0]!.describe(),
-      distribution: await launchers[1]!.describe(),
+      berth: used.includes(launchers[0]!) ? await launchers[0]!.describe() : 'not run (no session chosen runs it)',
+      distribution: used.includes(launchers[1]!) ? await launchers[1]!.describe() : 'not run (the sessions chosen are Berth\'s alone)',
       machine: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')} at start`,
       dataDisk: describeDisk(workRoot),
     };
@@ -175,7 +187,7 @@ async function main(): Promise<number> {
         const elapsed = formatDuration((Date.now() - started.getTime()) / 1000);
         process.stderr.write(`bench: session ${session.id}, round ${round} of ${rounds} (${elapsed} so far, load average ${loadavg()[0]!.toFixed(2)})\n`);
         for (const launcher of launchers) {
-          await runSession({ session, launcher, round, profile, workRoot, results });
+          if (runsOn(session, launcher.name)) await runSession({ session, launcher, round, profile, workRoot, results });
         }
       }
     }
@@ -195,10 +207,13 @@ async function main(): Promise<number> {
       dataDisk: info.dataDisk,
       ceilingsMBps: ceilings ?? null,
       ...(scaleVerdicts(results).length > 0 && { scaleTargets: { factor: profile.scale.factor, calls: scaleVerdicts(results) } }),
+      ...(scanTargets(results, profile).length > 0 && { scanTargets: scanTargets(results, profile) }),
     });
     process.stdout.write(`\n${report}\n\n`);
     const scaleTargets = formatScaleTargets(results, profile.scale);
     if (scaleTargets !== undefined) process.stdout.write(`${scaleTargets}\n\n`);
+    const scanTargetsTable = formatScanTargets(results, profile);
+    if (scanTargetsTable !== undefined) process.stdout.write(`${scanTargetsTable}\n\n`);
     process.stdout.write(`Load average at end: ${loadAtEnd}. Took ${formatDuration((finished.getTime() - started.getTime()) / 1000)}.\n`);
     process.stdout.write(`Results written to ${outFile}\n`);
     return results.anomalies.length > 0 ? 1 : 0;

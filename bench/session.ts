@@ -9,7 +9,7 @@ import type { Profile } from './profiles.js';
 import type { Results } from './report.js';
 import type { PhaseStats, Scenario, ScenarioContext } from './scenarios/scenario.js';
 import { cpuSeconds, memoryStatus, RssSampler } from './servers/proc-stats.js';
-import type { RunningServer, ServerLauncher, StartOptions } from './servers/server.js';
+import type { RunningServer, ServerLauncher, ServerName, StartOptions } from './servers/server.js';
 
 /** Scenarios that run, in order, against one fresh registry process on a fresh data directory. */
 export interface Session {
@@ -20,7 +20,20 @@ export interface Session {
    * scenarios find the credentials in `server.credentials`. Off by default.
    */
   readonly auth?: boolean;
+  /** The registries that run it (both by default): the scan session is Berth's alone, Distribution has no scanner. */
+  readonly servers?: readonly ServerName[];
+  /**
+   * Settings the session's registries start with (in their environment; see StartOptions.env), prepared before the
+   * first one starts: files they name go in `sharedDir`, which lasts the whole run.
+   */
+  env?(sharedDir: string, profile: Profile): Promise<Record<string, string>>;
 }
+
+/** Whether `launcher`'s registry runs `session`. */
+export const runsOn = (session: Session, launcher: ServerName): boolean => session.servers?.includes(launcher) ?? true;
+
+/** Where content generated once and reused by every round and session goes (under the run's folder; removed with it). */
+export const sharedDirOf = (workRoot: string): string => join(workRoot, 'shared');
 
 export interface SessionOptions {
   readonly session: Session;
@@ -48,7 +61,19 @@ export async function runSession(options: SessionOptions): Promise<void> {
   const tag = `[${session.id} r${round} ${launcher.name}]`;
   const progress = (message: string): void => { process.stderr.write(`${tag} ${message}\n`); };
 
-  const startOptions: StartOptions = session.auth ? { auth: { username: 'admin', password: randomBytes(18).toString('base64url') } } : {};
+  const sharedDir = sharedDirOf(workRoot);
+  await mkdir(sharedDir, { recursive: true });
+  let startOptions: StartOptions;
+  try {
+    startOptions = {
+      ...(session.auth && { auth: { username: 'admin', password: randomBytes(18).toString('base64url') } }),
+      ...(session.env && { env: await session.env(sharedDir, profile) }),
+    };
+  } catch (error) {
+    results.anomalies.push({ session: session.id, scenario: 'start', server: launcher.name, round, message: (error as Error).message });
+    await rm(sessionDir, { recursive: true, force: true });
+    return;
+  }
   let server: RunningServer | undefined;
   let starting = performance.now();
   // The free port is picked before the process binds it, so another process can take it first: try again then.
@@ -68,6 +93,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
     }
   }
   const clients: RegistryClient[] = [];
+  const extraServers: RunningServer[] = [];
   try {
     const startSeconds = (performance.now() - starting) / 1000;
     await sleep(profile.settleMs);
@@ -83,14 +109,33 @@ export async function runSession(options: SessionOptions): Promise<void> {
         profile,
         round,
         workDir,
-        client(maxSockets, options?: HttpClientOptions) {
-          const client = new RegistryClient(server.url, maxSockets, options);
+        sharedDir,
+        async startServer(options = {}) {
+          const dir = join(sessionDir, `server-${extraServers.length + 1}`);
+          const dataDir = join(dir, 'data');
+          await mkdir(dataDir, { recursive: true });
+          await options.seed?.(dataDir);
+          const extraOptions: StartOptions = { ...startOptions, env: { ...startOptions.env, ...options.env } };
+          // As above, a port taken by another process meanwhile is tried again; the seeded data stays as it is.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const extra = await launcher.start(dir, extraOptions);
+              extraServers.push(extra);
+              return extra;
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              progress(`could not start another ${launcher.name} (attempt ${attempt}): ${(error as Error).message}`);
+            }
+          }
+        },
+        client(maxSockets, options?: HttpClientOptions, on: RunningServer = server) {
+          const client = new RegistryClient(on.url, maxSockets, options);
           clients.push(client);
           return client;
         },
-        async phase<T>(name: string, work: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }> {
-          const sampler = new RssSampler(server.pid, 50);
-          const serverCpu = cpuSeconds(server.pid);
+        async phase<T>(name: string, work: () => Promise<T>, on: RunningServer = server): Promise<{ result: T; stats: PhaseStats }> {
+          const sampler = new RssSampler(on.pid, 50);
+          const serverCpu = cpuSeconds(on.pid);
           const clientCpu = process.cpuUsage();
           const start = performance.now();
           sampler.start();
@@ -107,10 +152,10 @@ export async function runSession(options: SessionOptions): Promise<void> {
           const stats: PhaseStats = {
             phase: name,
             wallSeconds,
-            serverCpuSeconds: cpuSeconds(server.pid) - serverCpu,
+            serverCpuSeconds: cpuSeconds(on.pid) - serverCpu,
             clientCpuSeconds: (clientUsed.user + clientUsed.system) / 1e6,
             peakRssBytes: peakRss,
-            hwmBytes: memoryStatus(server.pid).hwm,
+            hwmBytes: memoryStatus(on.pid).hwm,
             rssSamples: samples,
           };
           results.phases.push({ ...stats, session: session.id, scenario: scenario.id, server: launcher.name, round });
@@ -149,6 +194,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
     }
   } finally {
     for (const client of clients) client.close();
+    for (const extra of extraServers) await extra.stop();
     await server.stop();
     syncFileSystem(workRoot);
     await rm(sessionDir, { recursive: true, force: true });

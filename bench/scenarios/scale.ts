@@ -136,7 +136,7 @@ async function checkAnswers(client: RegistryClient, call: ScaleCall, input: Call
 }
 
 /** Seconds until the server uses under 5% of a core over a whole second (at most ten minutes). */
-async function settle(pid: number): Promise<number> {
+export async function settle(pid: number): Promise<number> {
   const started = performance.now();
   for (let before = cpuSeconds(pid); performance.now() - started < 600_000;) {
     await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -45,12 +45,29 @@ export interface ScenarioContext {
   /** A scratch directory on the data disk, private to this session. */
   readonly workDir: string;
   /**
-   * A client with its own keep-alive agent of `maxSockets` connections, closed when the session ends;
-   * `options.authorization` is sent with every request it makes.
+   * A directory on the data disk kept for the whole run: content that is the same every round (the scan session's
+   * generated layers) is made once and reused.
    */
-  client(maxSockets: number, options?: HttpClientOptions): RegistryClient;
-  /** Runs a timed phase, measuring wall time, server CPU, client CPU and the server's peak RSS around it. */
-  phase<T>(name: string, work: () => Promise<T>): Promise<{ result: T; stats: PhaseStats }>;
+  readonly sharedDir: string;
+  /**
+   * Starts another process of this session's registry on a data directory of its own (with the session's settings
+   * and credentials, `env` over them), stopped when the session ends. `seed` runs first, on the empty data directory.
+   */
+  startServer(options?: {
+    readonly env?: Readonly<Record<string, string>>;
+    readonly seed?: (dataDir: string) => Promise<void>;
+  }): Promise<RunningServer>;
+  /**
+   * A client with its own keep-alive agent of `maxSockets` connections, closed when the session ends;
+   * `options.authorization` is sent with every request it makes. It talks to `on` (a server from startServer) when
+   * given.
+   */
+  client(maxSockets: number, options?: HttpClientOptions, on?: RunningServer): RegistryClient;
+  /**
+   * Runs a timed phase, measuring wall time, server CPU, client CPU and the server's peak RSS around it (of `on`, a
+   * server from startServer, when given).
+   */
+  phase<T>(name: string, work: () => Promise<T>, on?: RunningServer): Promise<{ result: T; stats: PhaseStats }>;
   /** Records this round's value of a metric. */
   metric(spec: MetricSpec, value: number): void;
   /** A fact the report prints under the table, side by side for both registries (the last one per topic wins). */

@@ -63,6 +63,7 @@ function berthLauncher(what: string, settings: () => Promise<Record<string, stri
           // What bin/berth.js sets before loading the bundle.
           UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16',
           ...await settings(),
+          ...options.env,
           ...(auth && { BERTH_ADMIN_PASSWORD: auth.password }),
         },
         port,

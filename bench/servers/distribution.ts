@@ -59,6 +59,9 @@ function distributionLauncher(driver: string, storage: (dataDir: string) => Prom
 
     async start(sessionDir: string, options: StartOptions = {}): Promise<RunningServer> {
       const { auth } = options;
+      if (options.env !== undefined && Object.keys(options.env).length > 0) {
+        throw new Error(`distribution: no settings are passed in its environment (asked for ${Object.keys(options.env).join(', ')})`);
+      }
       const dataDir = join(sessionDir, 'data');
       await mkdir(dataDir, { recursive: true });
       const port = await freePort();

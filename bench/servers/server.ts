@@ -14,6 +14,11 @@ export interface Credentials {
 export interface StartOptions {
   /** Turns access control on, with this one user (Berth: only "admin", its bootstrap administrator). */
   readonly auth?: Credentials;
+  /**
+   * Settings given to the registry in its environment, over the launcher's own (Berth's `BERTH_*` variables: the
+   * scan session's advisory feed, scanning turned off). Only Berth takes them; Distribution refuses any.
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A registry process under test. */
