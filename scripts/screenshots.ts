@@ -1,12 +1,15 @@
 // Seeds a small registry (a few projects, a multi-arch image, labels, a signature and an SBOM, pulls, a quarantine, a
-// real Debian image scanned against a feed folder) in a Berth started in this process, then saves PNGs of the web UI's
-// main pages at 1440x900, light and dark, under docs/screenshots/. Run with `node --import tsx scripts/screenshots.ts`
+// real Debian image scanned against a feed folder, small npm images scanned for a project's overview) in a Berth
+// started in this process, then saves PNGs of the web UI's main pages at 1440x900, light and dark, under
+// docs/screenshots/. Run with `node --import tsx scripts/screenshots.ts`
 // after `npm run build`; name pages (`… artifact artifact-vulnerabilities`) to save only those.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expectStatus } from '../test/support/api-client.js';
 import { debianFeedFolder, pushDebianImage } from '../test/browser/scanned-image.js';
+import { addProjectScanFeed, seedProjectImages } from '../test/support/project-scans.js';
 import { adminPassword, launchBrowser, openPage, Pusher, signIn, startUiBerth } from '../test/browser/ui-harness.js';
 
 const out = resolve(import.meta.dirname, '..', 'docs', 'screenshots');
@@ -30,6 +33,8 @@ const feed = debianFeedFolder([
   example('EXAMPLE-2026-0003', 'gzip', 'Example: out-of-bounds read on a malformed stream', { ecosystem_specific: { urgency: 'medium' } }),
   example('EXAMPLE-2026-0004', 'sed', 'Example: excessive memory use on a long regular expression', { ecosystem_specific: { urgency: 'low' } }, '4.9-1+deb12u2'),
 ]);
+// Example npm advisories beside them, for the images of a project's vulnerability overview (ml-platform).
+addProjectScanFeed(feed.path);
 // Scans on demand only: the other images are random bytes, which a scan would (rightly) report as failed.
 const berth = await startUiBerth({ scanning: { onPush: false, feed: feed.path } });
 const browser = await launchBrowser();
@@ -90,6 +95,13 @@ try {
     if (attempt === 300) throw new Error(`the scan of payments/base:bookworm did not finish: ${JSON.stringify(report).slice(0, 500)}`);
     await new Promise((done) => setTimeout(done, 200));
   }
+  // Small npm images scanned against the example npm advisories: ml-platform's overview, worst first.
+  const trees = mkdtempSync(join(tmpdir(), 'berth-screenshot-trees-'));
+  try {
+    await seedProjectImages({ url, authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` }, admin, 'ml-platform', trees);
+  } finally {
+    rmSync(trees, { recursive: true, force: true });
+  }
   // Let the batched pull records and the audit trail land.
   await new Promise((done) => setTimeout(done, 1500));
 
@@ -102,6 +114,7 @@ try {
       await page.getByRole('table', { name: 'Vulnerabilities' }).getByRole('link', { name: 'EXAMPLE-2026-0001' }).waitFor();
       await page.getByRole('region', { name: 'Vulnerabilities' }).evaluate((section) => section.scrollIntoView());
     }],
+    ['project-vulnerabilities', '/ui/projects/ml-platform/vulnerabilities', (page) => page.getByRole('form', { name: 'Vulnerability policy' }).waitFor()],
     ['search', '/ui/search?q=payments&label=com.example.team%3Dpayments', (page) => page.getByRole('heading', { name: 'Labels' }).waitFor()],
     ['audit', '/ui/audit', (page) => page.getByRole('table', { name: 'Audit events' }).getByRole('row').nth(3).waitFor()],
   ];

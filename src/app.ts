@@ -27,7 +27,9 @@ import { auditTrail, auditTrailConsumer } from './features/audit-trail/audit-tra
 import type { Feature } from './features/feature.js';
 import { immutableTags } from './features/immutable-tags/immutable-tags.js';
 import { quarantine } from './features/quarantine/quarantine.js';
+import type { SbomRegistry } from './features/scanning/sbom-attachment.js';
 import { scanning } from './features/scanning/scanning.js';
+import { ProjectVulnerabilityService } from './features/scanning/project-vulnerabilities.js';
 import { uploadExpiry } from './features/upload-expiry/upload-expiry.js';
 import { usage } from './features/usage/usage.js';
 import { webhooks } from './features/webhooks/webhooks.js';
@@ -35,6 +37,7 @@ import { ArtifactInspector } from './insight/artifact-inspector.js';
 import { InsightService } from './insight/insight-service.js';
 import { ProjectScopes } from './insight/project-scope.js';
 import { JobRunner, nodeName } from './jobs/job-runner.js';
+import { RequestActivity } from './jobs/request-activity.js';
 import { RegistryMetrics } from './metrics/registry-metrics.js';
 import { HealthService } from './ops/health-service.js';
 import { ArtifactFactsCollector } from './registry/artifact-facts-collector.js';
@@ -87,9 +90,12 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const hooks = webhooks(metadata, access.policy, adminAudit, {
     ...config.webhooks, externalUrl: config.externalUrl, enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'webhooks' }),
   });
+  // Where this node listens, once it does: the registry URL external scanners get when none is configured.
+  let listeningUrl: string | undefined;
   const scopes = new ProjectScopes(access, () => metadata.changeVersion());
   const scans = config.scanning.enabled ? scanning(metadata, {
     onPush: config.scanning.onPush,
+    maxUncompressedBytes: config.scanning.maxUncompressedBytes,
     feed: { location: config.scanning.feed, refreshMinutes: config.scanning.feedRefreshMinutes, timeoutSeconds: config.scanning.feedTimeoutSeconds },
     readBlob: (digest) => store.read(digest),
     access: {
@@ -97,7 +103,16 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       // With access control off anyone may push (as /v2/ lets them), so anyone may ask for a scan.
       mayPush: async (principal, repository) => !access.enabled || (await access.policy.actions(principal, repository)).has('push'),
     },
-    enqueue: (job) => jobs.enqueue(job), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
+    enqueue: (job) => jobs.enqueue(job), enqueueAll: (queued) => jobs.enqueueAll(queued), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
+    // SBOMs are pushed through the registry core like a client's push; its services are built below, used once jobs run.
+    sbom: { ...config.scanning.sbom, registry: (): SbomRegistry => ({ uploads, manifests: services.manifests }) },
+    external: {
+      scanners: config.scanning.external.map((scanner) => ({ ...scanner, authorization: scanner.authorization })),
+      registryUrl: () => config.scanning.registryUrl ?? config.externalUrl ?? listeningUrl,
+      // A token only Berth issues: pull on that one repository, for the scanner named, about as long as its scan may take.
+      pullToken: async (subject, repository, seconds) => (await access.tokens.issue({ kind: 'system', name: subject },
+        [{ type: 'repository', name: repository, actions: ['pull'] }], Date.now(), seconds)).token,
+    },
   }) : undefined;
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
@@ -122,8 +137,9 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const node = nodeName();
   const dispatcher = new OutboxDispatcher(metadata.outbox(), features.flatMap((feature) => feature.consumers ?? []),
     node, logger.child({ component: 'outbox' }));
+  const activity = new RequestActivity();
   const jobs = new JobRunner(metadata, [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob],
-    logger.child({ component: 'jobs' }), { pollMs: Math.min(5_000, sweepIntervalMs), owner: node });
+    logger.child({ component: 'jobs' }), { pollMs: Math.min(5_000, sweepIntervalMs), owner: node, activity });
   // An audit query sees every registry action recorded before it: pulls still gathering, events not yet consumed.
   access.audit.catchUpWith(async () => {
     await pulls.flush();
@@ -136,9 +152,10 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     consumers: features.flatMap((feature) => feature.consumers ?? []).map((consumer) => consumer.name),
     jobKinds: [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob].map((job) => job.kind),
     webhookDeliveries: hooks.deliveries, log: logger.child({ component: 'metrics' }),
-    scans: scans && { tally: scans.service.tally, store: () => metadata.scans() },
+    scans: scans && { tally: scans.service.tally, store: () => metadata.scans(), external: scans.service.external?.scanners.all },
   }) : undefined;
   const services = {
+    activity,
     blobs: new BlobService(store, metadata, config.delete.enabled, policies, pulls, config.storage.s3.redirectSeconds),
     uploads,
     manifests: new ManifestService(metadata, {
@@ -156,6 +173,13 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     inspector: new ArtifactInspector(metadata, (digest) => store.read(digest), scopes),
     scans: scans?.service,
     vulnerabilityPolicies: scans?.policyService,
+    projectVulnerabilities: scans && new ProjectVulnerabilityService(metadata, {
+      mayRead: async (principal, project) => {
+        const scope = await scopes.of(principal);
+        return scope === 'all' || scope.includes(project);
+      },
+      exists: (project) => scopes.projectExists(project),
+    }),
     externalUrl: config.externalUrl,
     metrics: metrics && {
       metrics, path: config.metrics.path, public: config.metrics.public, ownListener: config.metrics.listen !== undefined,
@@ -189,6 +213,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       const address = server.server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       const tls = Boolean(config.tls.cert);
+      listeningUrl = `${tls ? 'https' : 'http'}://${urlHost(host)}:${bound}`;
       const sendfile = sendfileAddon();
       // How blob bodies leave: operators should see when the fast path is off and why.
       const pulls = tls ? 'streamed (TLS)' : sendfile.addon ? 'sendfile' : `streamed (${sendfile.why})`;
@@ -306,6 +331,13 @@ function refuseOpenOutsideLoopback(host: string, accessEnabled: boolean, allowOp
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A listen host as a URL's host: the unspecified addresses as loopback (an adapter on this host reaches that), IPv6 in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function splitListen(listen: string): { host: string; port: number } {

@@ -78,7 +78,25 @@ export class AccessControl {
     throw new BadAuthorizationError(`the Authorization scheme "${scheme.slice(0, 20)}" is not supported: use Bearer (from the token endpoint) or Basic`);
   }
 
+  /**
+   * With access control off, credentials are not checked, with one exception: a token Berth issued one of its own
+   * parts (an external scanner's pull token), so that policies still know it is Berth reading. Anything else, even a
+   * token that does not verify, is undefined: the caller is anonymous, as for every other open request.
+   */
+  async openCaller(authorization: string | undefined): Promise<Caller | undefined> {
+    if (authorization === undefined || !/^bearer /i.test(authorization)) return undefined;
+    try {
+      const token = await this.tokens.verify(authorization.slice(7).trim());
+      return token.kind === 'system' ? { via: 'token', principal: { kind: 'system', name: token.subject }, token } : undefined;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return undefined;
+      throw error;
+    }
+  }
+
   async #currentPrincipal(token: VerifiedToken): Promise<Principal> {
+    // Only Berth issues tokens naming a part of itself (the token endpoint issues them to those who sign in).
+    if (token.kind === 'system') return { kind: 'system', name: token.subject };
     if (token.kind === 'anonymous' || token.id === undefined) return anonymous;
     const { kind, id } = token;
     const entry = await this.#principals.through(`${kind}:${id}`, this.#changeVersion(), () => this.#loadPrincipal(kind, id));
@@ -103,6 +121,9 @@ export class AccessControl {
     if (!this.enabled) return 'allow';
     if (caller.via === 'token') {
       const granted = caller.token.repositories.get(repository);
+      // Berth's own parts may do exactly what their token grants, nothing else: there is no role to lose, and no
+      // token to fetch for more (they cannot sign in).
+      if (caller.principal.kind === 'system') return granted?.has(action) ? 'allow' : 'deny';
       if (granted?.has(action)) {
         // What the token granted, as far as the principal may still do it: a role taken away or a project made
         // private since the token was issued applies at once, not when the token expires.

@@ -64,6 +64,8 @@ export class AccessPolicy {
     const base = project.public ? publicReader : none;
     switch (principal.kind) {
       case 'anonymous':
+      // Berth's own parts hold no role: what one may do is what its token grants (AccessControl.decide).
+      case 'system':
         return { exists: true, public: project.public, capabilities: base };
       case 'user': {
         if (principal.admin) return { exists: true, public: project.public, capabilities: allCapabilities };

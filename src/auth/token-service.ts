@@ -80,14 +80,18 @@ export class TokenService {
     return this.#ttlSeconds;
   }
 
-  async issue(principal: Principal, access: readonly GrantedAccess[], now = Date.now()): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
+  /**
+   * A registry token for `principal` granting `access`. `ttlSeconds` shortens or lengthens its life from the
+   * configured one: a token Berth hands an external scanner lives about as long as the scan may take.
+   */
+  async issue(principal: Principal, access: readonly GrantedAccess[], now = Date.now(), ttlSeconds = this.#ttlSeconds): Promise<{ token: string; expiresIn: number; issuedAt: string }> {
     const keys = await this.#load();
     const issuedAt = Math.floor(now / 1000);
     const token = await new SignJWT({
       access,
       berth: {
         kind: principal.kind,
-        ...(principal.kind !== 'anonymous' && { id: principal.id }),
+        ...((principal.kind === 'user' || principal.kind === 'robot') && { id: principal.id }),
         ...(principal.kind === 'user' && principal.admin && { admin: true }),
       },
     })
@@ -97,10 +101,10 @@ export class TokenService {
       .setSubject(principal.kind === 'anonymous' ? '' : principalName(principal))
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt - 1)
-      .setExpirationTime(issuedAt + this.#ttlSeconds)
+      .setExpirationTime(issuedAt + ttlSeconds)
       .setJti(randomUUID())
       .sign(keys.privateKey);
-    return { token, expiresIn: this.#ttlSeconds, issuedAt: new Date(issuedAt * 1000).toISOString() };
+    return { token, expiresIn: ttlSeconds, issuedAt: new Date(issuedAt * 1000).toISOString() };
   }
 
   /**
@@ -241,7 +245,7 @@ function describeJoseError(error: unknown): string {
 
 function toVerified(payload: Record<string, unknown>): VerifiedToken {
   const berth = (typeof payload.berth === 'object' && payload.berth !== null ? payload.berth : {}) as Record<string, unknown>;
-  const kind = berth.kind === 'user' || berth.kind === 'robot' ? berth.kind : 'anonymous';
+  const kind = berth.kind === 'user' || berth.kind === 'robot' || berth.kind === 'system' ? berth.kind : 'anonymous';
   const repositories = new Map<string, Set<Action>>();
   let catalog = false;
   for (const entry of Array.isArray(payload.access) ? payload.access as GrantedAccess[] : []) {

@@ -9,6 +9,7 @@ import { registerPolicyCommands } from './policy-commands.js';
 import { registerProjectCommands } from './project-commands.js';
 import { registerRobotCommands } from './robot-commands.js';
 import { registerScanCommands } from './scan-commands.js';
+import { registerScannerCommands } from './scanner-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerVulnerabilityPolicyCommands } from './vulnerability-policy-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
@@ -31,5 +32,6 @@ export function registerAdminCommands(program: Command): void {
   registerWebhookCommands(program);
   registerInsightCommands(program);
   registerScanCommands(program);
+  registerScannerCommands(program);
   registerVulnerabilityPolicyCommands(program);
 }

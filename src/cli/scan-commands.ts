@@ -42,8 +42,9 @@ Exit codes:
 }
 
 /**
- * `berth scan`, `berth vulns` and `berth advisories`: asking the registry's scanner for a scan, reading an image's
- * findings (per platform for an index), and the state of the advisory feeds. Reading needs what a pull needs
+ * `berth scan`, `berth vulns`, `berth vulns-summary` and `berth advisories`: asking the registry's scanner for a scan,
+ * reading an image's findings (per platform for an index) or a project's images worst first, and the state of the
+ * advisory feeds. Reading needs what a pull needs
  * (nothing for a public project or an open registry); asking for a scan needs the right to push; asking for a feed
  * refresh (`berth advisories refresh`) is for system administrators.
  */
@@ -92,6 +93,24 @@ export function registerScanCommands(program: Command): void {
       failOn(report, reference!, options.failOn as Severity | undefined);
     }));
 
+  program.command('vulns-summary <project>')
+    .description('a project\'s images worst first (most critical findings, then high, medium, low, then fixable), with its figures')
+    .option('--limit <n>', `list at most this many images (default ${defaultSummaryLimit})`, count)
+    .option('--json', 'print JSON: {project, totals, items}, as GET /api/v1/projects/{name}/vulnerabilities answers, with every page read up to --limit')
+    .action(withViewer(async (client, options, project) => {
+      const limit = (options.limit as number | undefined) ?? defaultSummaryLimit;
+      const path = `/api/v1/projects/${encodeURIComponent(project!)}/vulnerabilities`;
+      let page = await client.get<ProjectVulnerabilities>(withQuery(path, { n: String(Math.min(limit, 1000)) }));
+      const items = [...page.items];
+      while (page.next !== null && items.length < limit) {
+        page = await client.get<ProjectVulnerabilities>(withQuery(path, { n: String(Math.min(limit - items.length, 1000)), last: page.next }));
+        items.push(...page.items);
+      }
+      const listed = items.slice(0, limit);
+      if (options.json) printJson({ project: page.project, totals: page.totals, items: listed });
+      else printProjectSummary(page.totals, listed);
+    }));
+
   const advisories = program.command('advisories')
     .description('the advisory feeds the scanner reads (one per ecosystem its images need): records held, last refresh, newest record, last error')
     .option('--json', 'print JSON: an array of feeds')
@@ -122,6 +141,46 @@ export function registerScanCommands(program: Command): void {
           + 'the advisories held before stay in use; fix the feed (scanning.feed) and run "berth advisories refresh --wait" again');
       }
     }));
+}
+
+/** What `berth vulns-summary` reads (GET /api/v1/projects/{name}/vulnerabilities). */
+interface ProjectImageScan {
+  readonly repository: string; readonly digest: string; readonly tags: string[]; readonly tagCount: number; readonly status: string;
+  readonly reason: string | null; readonly finishedAt: string | null; readonly matchedAt: string | null;
+  readonly summary: { critical: number; high: number; medium: number; low: number; other: number; fixable: number; total: number };
+}
+interface ProjectVulnerabilities {
+  readonly project: string;
+  readonly totals: {
+    readonly images: number; readonly byStatus: Record<string, number>; readonly byWorstSeverity: Record<string, number>;
+    readonly findings: { critical: number; high: number; medium: number; low: number; other: number; fixable: number; total: number };
+  };
+  readonly items: ProjectImageScan[];
+  readonly next: string | null;
+}
+
+/** Images `berth vulns-summary` lists unless told otherwise. */
+const defaultSummaryLimit = 20;
+
+function printProjectSummary(totals: ProjectVulnerabilities['totals'], items: readonly ProjectImageScan[]): void {
+  if (totals.images === 0) {
+    printLine('No images in this project yet: each image pushed is scanned.');
+    return;
+  }
+  const statuses = Object.entries(totals.byStatus).filter(([, n]) => n > 0).map(([status, n]) => `${n} ${status}`).join(', ');
+  const worst = Object.entries(totals.byWorstSeverity).map(([severity, n]) => `${severity} ${n}`).join(', ');
+  printLine(`${totals.images} image${totals.images === 1 ? '' : 's'}: ${statuses}`);
+  printLine(`Worst finding per image: ${worst}`);
+  printLine('');
+  printTable(items, [
+    ['image', (image) => `${image.repository}${image.tags.length > 0 ? `:${image.tags[0]}` : ''}`],
+    ['digest', (image) => image.digest.slice(0, 19)],
+    ['status', (image) => image.status],
+    ['critical', (image) => image.summary.critical], ['high', (image) => image.summary.high], ['medium', (image) => image.summary.medium],
+    ['low', (image) => image.summary.low], ['other', (image) => image.summary.other], ['fixable', (image) => image.summary.fixable],
+    ['scanned', (image) => shortTime(image.finishedAt)],
+  ]);
+  if (items.length < totals.images) printLine(`(${items.length} of ${totals.images}: --limit lists more)`);
 }
 
 function printFeeds(items: readonly AdvisoryFeed[], options: Options): void {
@@ -260,6 +319,11 @@ function platformName(platform: PlatformView): string {
 /** Why a platform's scan failed, named by its platform within an index. */
 function failureText(platform: PlatformView, inIndex: boolean): string {
   return `${inIndex ? `${platformName(platform)}: ` : ''}${platform.reason ?? 'no reason given'}`;
+}
+
+function count(value: string): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('give a whole number of at least 1');
+  return Number(value);
 }
 
 function seconds(value: string): number {

@@ -189,6 +189,41 @@ export const configSchema = z.object({
     feedRefreshMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
     /** Seconds one feed download may take. */
     feedTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+    /**
+     * Bytes one image's layers may inflate to before its scan stops as failed (layers are streamed, so this bounds
+     * the time a decompression bomb can take, not memory). The largest real images hold about 20 GiB.
+     */
+    maxUncompressedBytes: z.number().int().min(1024 * 1024).default(32 * 1024 ** 3),
+    /** Each scanned image's inventory as an SBOM, attached to the image as an OCI referrer (what `oras discover` lists). */
+    sbom: z.object({
+      /** Attach it in every repository holding the image, replacing the SBOM Berth attached before. */
+      attach: z.boolean().default(true),
+      /** CycloneDX 1.6 JSON (`application/vnd.cyclonedx+json`) or SPDX 2.3 JSON (`application/spdx+json`). */
+      format: z.enum(['cyclonedx', 'spdx']).default('cyclonedx'),
+    }).strict().default({}),
+    /**
+     * Scanners that speak Harbor's Pluggable Scanner API (a Trivy or Clair adapter), asked to scan each image with a
+     * short-lived pull token: `instead` of the built-in scanner (their reports are the reports), or `beside` it (the
+     * findings of all are kept, each tagged with its scanner).
+     */
+    external: z.array(z.object({
+      /** The scanner's name in reports, metrics and the pull token's subject (`scanner:<name>`). */
+      name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a short name: lower-case letters, digits, ".", "_", "-"')
+        .refine((name) => name !== 'berth', 'berth is the built-in scanner\'s name: choose another'),
+      /** The adapter's base URL (its API is under /api/v1). */
+      url: z.string().url('expected the adapter\'s URL, for example http://trivy-adapter:8080').refine((url) => /^https?:\/\//.test(url), 'expected an http(s) URL'),
+      /** Sent to the adapter as the Authorization header (`Bearer …`, `Basic …`), when it asks for one. */
+      authorization: z.string().min(1).optional(),
+      use: z.enum(['instead', 'beside']).default('beside'),
+      /** Seconds one scan may take, from the request to the report; the pull token lives about as long. */
+      timeoutSeconds: z.number().int().min(1).max(24 * 3600).default(600),
+    }).strict()).default([])
+      .refine((scanners) => new Set(scanners.map((scanner) => scanner.name)).size === scanners.length, 'each external scanner needs a name of its own'),
+    /**
+     * The registry's URL as external scanners reach it (they pull the image from its /v2/). Unset: externalUrl, else
+     * the address Berth listens on (right only when the adapter runs on the same host).
+     */
+    registryUrl: z.string().url('expected a URL, for example https://registry.example.com').optional(),
   }).strict().default({}),
   /** Seconds in-flight requests get to finish on shutdown before connections are closed. */
   shutdownGraceSeconds: z.number().int().nonnegative().default(30),

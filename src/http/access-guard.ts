@@ -42,8 +42,12 @@ export async function guardV2(access: AccessControl, route: V2Route, request: Fa
   const method = request.method;
   const action = requiredAction(route, method);
   const repository = 'name' in route ? route.name : undefined;
-  // Open: credentials are ignored (nobody can be checked); the registry records the caller as anonymous.
-  if (!access.enabled) return;
+  // Open: credentials are ignored (nobody can be checked); the registry records the caller as anonymous, unless it
+  // presents a token Berth issued one of its own parts (an external scanner pulling what it scans).
+  if (!access.enabled) {
+    request.berthCaller = await access.openCaller(request.headers.authorization);
+    return;
+  }
   // Any 401 from here on (bad credentials, a token without the scope) carries the Bearer challenge of this scope.
   expectBearer(request, externalUrl, access.tokens.service, () => (route.kind === 'catalog' ? 'registry:catalog:*'
     : repository !== undefined && action !== undefined ? `repository:${repository}:${action === 'push' ? 'pull,push' : action}` : undefined));

@@ -45,8 +45,14 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   // Callback-style hooks: on the manifest GET path an async hook's promise per request is measurable.
+  const activity = services.activity;
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
+    if (activity) {
+      // Counted for background work that yields to requests; 'close' comes once per response, sent or cut short.
+      activity.begin();
+      reply.raw.once('close', activity.end);
+    }
     done();
   });
   if (options.log.isLevelEnabled('info')) {

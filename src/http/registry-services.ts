@@ -10,11 +10,13 @@ import type { ListingService } from '../registry/listing-service.js';
 import type { ManifestService } from '../registry/manifest-service.js';
 import type { ArtifactInspector } from '../insight/artifact-inspector.js';
 import type { ScanService } from '../features/scanning/scan-service.js';
+import type { ProjectVulnerabilityService } from '../features/scanning/project-vulnerabilities.js';
 import type { VulnerabilityPolicyService } from '../features/scanning/vulnerability-policy-service.js';
 import type { InsightService } from '../insight/insight-service.js';
 import type { PolicyPoint } from '../registry/policy-point.js';
 import type { UploadService } from '../registry/upload-service.js';
 import type { MetricsExposure } from './routes/metrics-routes.js';
+import type { RequestActivity } from '../jobs/request-activity.js';
 
 /** What the composition root (app.ts) hands the HTTP layer: the services it translates requests into calls on. */
 export interface RegistryServices {
@@ -39,8 +41,12 @@ export interface RegistryServices {
   readonly scans: ScanService | undefined;
   /** Projects' vulnerability policies and allowlists; undefined when scanning is off. */
   readonly vulnerabilityPolicies: VulnerabilityPolicyService | undefined;
+  /** Projects' vulnerability overviews (their images worst first); undefined when scanning is off. */
+  readonly projectVulnerabilities: ProjectVulnerabilityService | undefined;
   /** The address clients reach Berth at, when configured; token realms are built from it. */
   readonly externalUrl: string | undefined;
+  /** Requests being served, counted for the job runner: background work that yields to requests reads it. */
+  readonly activity?: RequestActivity | undefined;
   /** Prometheus metrics, when metrics.enabled: the figures, and where and to whom they are served. */
   readonly metrics?: MetricsExposure | undefined;
   /** Browser sign-in through OpenID Connect, when auth.oidc is configured. */

@@ -13,7 +13,14 @@ export interface JobRunnerOptions {
   readonly leaseMs?: number;
   /** This node's name in leases; a new one by default. */
   readonly owner?: string;
+  /** Whether the node is serving requests: kinds that yield to requests are paced while it is (see JobDefinition). */
+  readonly activity?: { busy(): boolean };
 }
+
+/** A yielding kind's run takes at most this share of the node's time while requests flow. */
+const yieldingShare = 0.1;
+/** The longest pause after one yielding run, so that a slow scan does not stop the others for minutes. */
+const longestYieldMs = 10_000;
 
 /** A name for this node in leases, readable in the tables: host, process, and a random part for restarts. */
 export function nodeName(): string {
@@ -38,6 +45,9 @@ export class JobRunner {
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   readonly #definitions: ReadonlyMap<string, JobDefinition>;
+  readonly #activity: { busy(): boolean } | undefined;
+  /** Until when (ms since the epoch) kinds that yield to requests are not taken. */
+  #yieldUntil = 0;
 
   constructor(
     private readonly metadata: MetadataStore,
@@ -54,6 +64,7 @@ export class JobRunner {
     this.#pollMs = options.pollMs ?? 5_000;
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.owner = options.owner ?? nodeName();
+    this.#activity = options.activity;
   }
 
   /** Queues each periodic kind's next run, then starts taking jobs. */
@@ -76,8 +87,18 @@ export class JobRunner {
   /** Queues a job and looks for work at once rather than at the next poll. */
   async enqueue(job: Omit<NewJob, 'now'> & { now?: number }): Promise<number> {
     const id = await this.metadata.enqueueJob({ ...job, now: job.now ?? Date.now() });
-    this.#wakeUp?.();
+    // A kind that yields to requests, queued while such kinds pause, waits for the pause to end: looking now would
+    // only read past it (a burst of pushes queues a scan each).
+    if (!(this.#definitions.get(job.kind)?.yieldsToRequests && Date.now() < this.#yieldUntil)) this.#wakeUp?.();
     return id;
+  }
+
+  /** Queues several jobs in one transaction, then looks for work as `enqueue` does. */
+  async enqueueAll(jobs: readonly (Omit<NewJob, 'now'> & { now?: number })[]): Promise<number[]> {
+    const now = Date.now();
+    const ids = await this.metadata.enqueueJobs(jobs.map((job) => ({ ...job, now: job.now ?? now })));
+    if (jobs.some((job) => !(this.#definitions.get(job.kind)?.yieldsToRequests && Date.now() < this.#yieldUntil))) this.#wakeUp?.();
+    return ids;
   }
 
   /** Stops taking jobs and asks the running one to stop; resolves when it has. */
@@ -89,26 +110,36 @@ export class JobRunner {
 
   async #run(): Promise<void> {
     const kinds = [...this.#definitions.keys()];
+    const unyielding = kinds.filter((kind) => !this.#definitions.get(kind)!.yieldsToRequests);
     while (!this.#stop.signal.aborted) {
+      const started = performance.now();
+      const yielding = Date.now() < this.#yieldUntil;
       let job: Job | undefined;
       try {
-        job = await this.metadata.claimJob(kinds, this.owner, this.#leaseMs, Date.now());
+        job = await this.metadata.claimJob(yielding ? unyielding : kinds, this.owner, this.#leaseMs, Date.now());
       } catch (error) {
         this.log.warn({ err: error }, 'could not look for jobs; trying again later');
       }
-      if (job) await this.#execute(job);
-      else await this.#idle();
+      if (job) {
+        await this.#execute(job);
+        if (this.#definitions.get(job.kind)!.yieldsToRequests && this.#activity?.busy()) {
+          const took = performance.now() - started;
+          this.#yieldUntil = Date.now() + Math.min(longestYieldMs, took * (1 - yieldingShare) / yieldingShare);
+        }
+      } else {
+        await this.#idle(yielding ? Math.max(1, this.#yieldUntil - Date.now()) : this.#pollMs);
+      }
     }
   }
 
-  #idle(): Promise<void> {
+  #idle(waitMs = this.#pollMs): Promise<void> {
     return new Promise((resolve) => {
       this.#wakeUp = () => {
         clearTimeout(this.#timer);
         this.#wakeUp = undefined;
         resolve();
       };
-      this.#timer = setTimeout(this.#wakeUp, this.#pollMs);
+      this.#timer = setTimeout(this.#wakeUp, Math.min(waitMs, this.#pollMs));
       this.#timer.unref();
     });
   }

@@ -163,7 +163,11 @@ export interface Database {
     purl: string;
     path: string;
   };
-  scan_findings: { digest: string; advisory_id: string; package_seq: number; fixed_version: string | null; severity: string; score: number | null };
+  scan_findings: {
+    digest: string; advisory_id: string; package_seq: number; fixed_version: string | null; severity: string; score: number | null;
+    /** Migration 0009: set for findings an external scanner reported (null: matched by Berth); `links` a JSON array. */
+    reported_by: string | null; package_name: string | null; package_version: string | null; summary: string | null; links: string | null;
+  };
   /** OSV records as the matcher reads them; `aliases` a JSON array. */
   advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
   advisory_packages: { ecosystem: string; name: string; advisory_id: string };

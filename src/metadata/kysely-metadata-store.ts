@@ -32,6 +32,14 @@ import type { WebhookStore } from './webhook-store.js';
  */
 const openJob = sql<boolean>`status in ('queued', 'running')`;
 
+function jobRow(job: NewJob) {
+  return {
+    kind: job.kind, unique_key: job.uniqueKey ?? null, payload: JSON.stringify(job.payload ?? null), status: 'queued',
+    attempts: 0, max_attempts: job.maxAttempts, run_after: job.runAfter, lease_owner: null, lease_until: null,
+    progress: null, last_error: null, created_at: job.now, updated_at: job.now,
+  };
+}
+
 /**
  * The metadata store over Kysely: one implementation for every SQL dialect Berth supports. Only this folder
  * imports Kysely.
@@ -366,12 +374,39 @@ export class KyselyMetadataStore implements MetadataStore {
     return found;
   }
 
+  async enqueueJobs(jobs: readonly NewJob[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
+    // One transaction, one multi-row insert per slice: a burst of pushes queues its scans for the cost of a commit.
+    const ids = await this.#quietWrite(async (trx) => {
+      const found = new Map<number, number>();
+      const numbered = jobs.map((job, at) => ({ job, at }));
+      for (const { job, at } of numbered.filter(({ job }) => job.uniqueKey === undefined)) {
+        found.set(at, Number((await trx.insertInto('jobs').values(jobRow(job)).returning('id').executeTakeFirstOrThrow()).id));
+      }
+      // Keyed jobs in one multi-row insert per slice, each found again by its key.
+      for (const slice of slices(numbered.filter(({ job }) => job.uniqueKey !== undefined), 500)) {
+        const inserted = await trx.insertInto('jobs').values(slice.map(({ job }) => jobRow(job)))
+          .onConflict((oc) => oc.column('unique_key').where(openJob).doNothing())
+          .returning(['id', 'unique_key']).execute();
+        const byKey = new Map(inserted.map((row) => [row.unique_key, Number(row.id)]));
+        for (const { job, at } of slice) {
+          const id = byKey.get(job.uniqueKey!);
+          if (id !== undefined) found.set(at, id);
+        }
+        const open = slice.filter(({ at }) => !found.has(at)).map(({ job }) => job.uniqueKey!);
+        if (open.length === 0) continue;
+        const rows = await trx.selectFrom('jobs').select(['id', 'unique_key']).where('unique_key', 'in', open).where(openJob).execute();
+        const openIds = new Map(rows.map((row) => [row.unique_key, Number(row.id)]));
+        for (const { job, at } of slice) if (!found.has(at) && openIds.has(job.uniqueKey!)) found.set(at, openIds.get(job.uniqueKey!)!);
+      }
+      return found;
+    });
+    // A keyed job that finished between the insert and the look-up is queued again, alone.
+    return Promise.all(jobs.map((job, at) => (ids.has(at) ? ids.get(at)! : this.enqueueJob(job))));
+  }
+
   async enqueueJob(job: NewJob): Promise<number> {
-    const row = {
-      kind: job.kind, unique_key: job.uniqueKey ?? null, payload: JSON.stringify(job.payload ?? null), status: 'queued',
-      attempts: 0, max_attempts: job.maxAttempts, run_after: job.runAfter, lease_owner: null, lease_until: null,
-      progress: null, last_error: null, created_at: job.now, updated_at: job.now,
-    };
+    const row = jobRow(job);
     if (job.uniqueKey === undefined) {
       const inserted = await this.#db.insertInto('jobs').values(row).returning('id').executeTakeFirstOrThrow();
       return Number(inserted.id);

@@ -6,10 +6,13 @@ import type { Distro, PackageKind, Severity } from '../scanning/model.js';
 import type { Database } from './database-schema.js';
 import type {
   AllowedAdvisory, NewAllowedAdvisory, VulnerabilityPolicy,
-  CompletedScan, FeedState, NewAdvisory, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, SeverityCounts, StoredAdvisory, StoredFinding,
+  CompletedScan, FeedState, ImageFinding, ImageRematch, NamedPackage, NewAdvisory, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, StoredAdvisory, StoredFinding,
   StoredPackage,
 } from './scan-store.js';
+import { countFindings } from './scan-store.js';
 import { slices } from './slices.js';
+import { projectImages, projectScanTotals } from './kysely-project-scans.js';
+import type { ProjectImage, ProjectImageCursor, ProjectScanTotals } from './scan-store.js';
 
 type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 type ReportRow = Database['scan_reports'];
@@ -42,10 +45,13 @@ export class KyselyScanStore implements ScanStore {
     return reports;
   }
 
-  async markQueued(digest: string, scanner: string, now: number): Promise<void> {
+  async markQueued(digests: readonly string[], scanner: string, now: number): Promise<void> {
+    if (digests.length === 0) return;
     await this.#quiet(async (trx) => {
-      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scanner, now), status: 'queued' })
-        .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'queued', reason: null, scanner, queued_at: now })).execute();
+      for (const slice of slices([...new Set(digests)], 500)) {
+        await trx.insertInto('scan_reports').values(slice.map((digest) => ({ ...emptyReport(digest, scanner, now), status: 'queued' })))
+          .onConflict((oc) => oc.column('digest').doUpdateSet({ status: 'queued', reason: null, scanner, queued_at: now })).execute();
+      }
     });
   }
 
@@ -74,9 +80,9 @@ export class KyselyScanStore implements ScanStore {
       }));
       for (const slice of slices(rows, rowsPerInsert)) await trx.insertInto('scan_packages').values(slice).execute();
       await insertFindings(trx, digest, scan.findings);
-      const summary = summarise(scan.findings);
+      const summary = countFindings(scan.findings);
       const report = {
-        status: 'done', reason: null, scanner: scan.scanner, distro: scan.distro ? JSON.stringify(scan.distro) : null,
+        status: 'done', reason: scan.note ?? null, scanner: scan.scanner, distro: scan.distro ? JSON.stringify(scan.distro) : null,
         package_count: scan.packages.length, ...summary, finished_at: now, matched_at: now,
       };
       await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scan.scanner, now), ...report, started_at: now })
@@ -99,14 +105,22 @@ export class KyselyScanStore implements ScanStore {
   async findings(digest: string): Promise<StoredFinding[]> {
     const rows = await this.#db.selectFrom('scan_findings as f')
       .leftJoin('advisories as a', 'a.id', 'f.advisory_id')
-      .select(['f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'a.summary', 'a.aliases'])
+      .select(['f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'a.summary', 'a.aliases',
+        'f.reported_by', 'f.package_name', 'f.package_version', 'f.summary as reported_summary', 'f.links'])
       .where('f.digest', '=', digest)
       .orderBy('f.package_seq').orderBy('f.advisory_id')
       .execute();
-    return rows.map((row) => ({
-      advisoryId: row.advisory_id, packageSeq: Number(row.package_seq), fixedVersion: row.fixed_version, severity: row.severity as Severity,
-      score: row.score === null ? undefined : Number(row.score), summary: row.summary ?? undefined, aliases: row.aliases ? JSON.parse(row.aliases) as string[] : [],
-    }));
+    return rows.map((row) => {
+      const reported = row.reported_by === null ? undefined : {
+        scanner: row.reported_by, package: row.package_name ?? '', version: row.package_version ?? '', summary: row.reported_summary ?? undefined,
+        links: row.links ? JSON.parse(row.links) as string[] : [],
+      };
+      return {
+        advisoryId: row.advisory_id, packageSeq: Number(row.package_seq), fixedVersion: row.fixed_version, severity: row.severity as Severity,
+        score: row.score === null ? undefined : Number(row.score), summary: row.summary ?? reported?.summary, aliases: row.aliases ? JSON.parse(row.aliases) as string[] : [],
+        ...(reported && { reported }),
+      };
+    });
   }
 
   async saveAdvisories(advisories: readonly NewAdvisory[], removed: readonly string[]): Promise<void> {
@@ -155,42 +169,112 @@ export class KyselyScanStore implements ScanStore {
     return Number(row.count);
   }
 
-  async digestsWithPackages(packages: readonly PackageKey[]): Promise<string[]> {
-    const digests = new Set<string>();
+  async packagesNamed(packages: readonly PackageKey[]): Promise<NamedPackage[]> {
+    const named: NamedPackage[] = [];
     for (const [ecosystem, names] of byEcosystem(packages)) {
       for (const slice of slices(names)) {
-        const rows = await this.#db.selectFrom('scan_packages').select('digest').distinct()
-          .where('ecosystem', '=', ecosystem).where('match_name', 'in', slice).execute();
-        for (const row of rows) digests.add(row.digest);
+        const rows = await this.#db.selectFrom('scan_packages as p')
+          .innerJoin('scan_reports as r', 'r.digest', 'p.digest')
+          .select(['p.digest', 'p.seq', 'p.kind', 'p.match_name', 'p.version', 'p.source_version', 'r.finished_at'])
+          .where('p.ecosystem', '=', ecosystem).where('p.match_name', 'in', slice).where('r.status', '=', 'done')
+          .execute();
+        for (const row of rows) {
+          named.push({
+            digest: row.digest, seq: Number(row.seq), kind: row.kind as PackageKind, ecosystem, matchName: row.match_name, version: row.version,
+            sourceVersion: row.source_version ?? undefined, finishedAt: Number(row.finished_at ?? 0),
+          });
+        }
       }
     }
-    return [...digests].sort();
+    return named;
   }
 
-  async digestsWithFindings(advisoryIds: readonly string[]): Promise<string[]> {
-    const digests = new Set<string>();
+  async findingsOf(advisoryIds: readonly string[]): Promise<ImageFinding[]> {
+    const found: ImageFinding[] = [];
     for (const slice of slices([...new Set(advisoryIds)])) {
-      const rows = await this.#db.selectFrom('scan_findings').select('digest').distinct().where('advisory_id', 'in', slice).execute();
-      for (const row of rows) digests.add(row.digest);
+      const rows = await this.#db.selectFrom('scan_findings as f')
+        .innerJoin('scan_reports as r', 'r.digest', 'f.digest')
+        .select(['f.digest', 'f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'r.finished_at'])
+        .where('f.advisory_id', 'in', slice).where('f.reported_by', 'is', null).where('r.status', '=', 'done').execute();
+      for (const row of rows) {
+        found.push({
+          digest: row.digest, finishedAt: Number(row.finished_at ?? 0), advisoryId: row.advisory_id, packageSeq: Number(row.package_seq), fixedVersion: row.fixed_version,
+          severity: row.severity as Severity, score: row.score === null ? undefined : Number(row.score),
+        });
+      }
     }
-    return [...digests].sort();
+    return found;
+  }
+
+  async rematch(advisoryIds: readonly string[], rematches: readonly ImageRematch[], now: number): Promise<string[]> {
+    if (rematches.length === 0) return [];
+    const ids = [...new Set(advisoryIds)];
+    return this.#quiet(async (trx) => {
+      // Images scanned again (or deleted) since their packages were read keep what that scan stored.
+      const current = new Map<string, number>();
+      for (const slice of slices(rematches.map((image) => image.digest))) {
+        const rows = await trx.selectFrom('scan_reports').select(['digest', 'finished_at']).where('digest', 'in', slice).where('status', '=', 'done').execute();
+        for (const row of rows) current.set(row.digest, Number(row.finished_at ?? 0));
+      }
+      const kept = rematches.filter((image) => current.get(image.digest) === image.finishedAt);
+      for (const slice of slices(kept.map((image) => image.digest), 500)) {
+        for (const idSlice of slices(ids, 500)) {
+          await trx.deleteFrom('scan_findings').where('digest', 'in', slice).where('advisory_id', 'in', idSlice).where('reported_by', 'is', null).execute();
+        }
+      }
+      const rows = kept.flatMap((image) => image.findings.map((finding) => findingRow(image.digest, finding)));
+      for (const slice of slices(rows, rowsPerInsert)) {
+        await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['digest', 'advisory_id', 'package_seq']).doNothing()).execute();
+      }
+      // Most images of a rematch move their counts alike (they hold the same package versions): one update per delta.
+      const byDelta = new Map<string, { delta: ImageRematch['delta']; digests: string[] }>();
+      for (const image of kept) {
+        const key = deltaKey(image.delta);
+        const group = byDelta.get(key) ?? { delta: image.delta, digests: [] };
+        byDelta.set(key, group);
+        group.digests.push(image.digest);
+      }
+      for (const { delta, digests } of byDelta.values()) {
+        for (const slice of slices(digests)) {
+          await trx.updateTable('scan_reports').set((eb) => ({
+            critical: eb('critical', '+', delta.critical), high: eb('high', '+', delta.high), medium: eb('medium', '+', delta.medium),
+            low: eb('low', '+', delta.low), other: eb('other', '+', delta.other), fixable: eb('fixable', '+', delta.fixable), matched_at: now,
+          })).where('digest', 'in', slice).execute();
+        }
+      }
+      const events = kept.flatMap((image) => image.events);
+      for (const slice of slices(events, rowsPerInsert)) await insertEvents(trx, slice);
+      return kept.map((image) => image.digest);
+    });
   }
 
   async replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events: readonly NewRegistryEvent[] = []): Promise<boolean> {
     return this.#quiet(async (trx) => {
       const report = await trx.selectFrom('scan_reports').select('digest').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
       if (report === undefined) return false;
-      await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
+      // What external scanners reported stays: only a scan replaces it.
+      await trx.deleteFrom('scan_findings').where('digest', '=', digest).where('reported_by', 'is', null).execute();
       await insertFindings(trx, digest, findings);
-      await trx.updateTable('scan_reports').set({ ...summarise(findings), matched_at: now }).where('digest', '=', digest).execute();
+      const all = await trx.selectFrom('scan_findings').select(['severity', 'fixed_version as fixedVersion']).where('digest', '=', digest).execute();
+      await trx.updateTable('scan_reports').set({ ...countFindings(all.map((row) => ({ severity: row.severity as Severity, fixedVersion: row.fixedVersion }))), matched_at: now })
+        .where('digest', '=', digest).execute();
       await insertEvents(trx, events);
       return true;
     });
   }
 
-  async repositoriesWith(digest: string): Promise<string[]> {
-    const rows = await this.#db.selectFrom('repository_manifests').select('repository').where('digest', '=', digest).orderBy('repository').execute();
-    return rows.map((row) => row.repository);
+  async repositoriesWith(digests: readonly string[]): Promise<Map<string, string[]>> {
+    const holders = new Map<string, string[]>();
+    for (const slice of slices([...new Set(digests)])) {
+      const rows = await this.#db.selectFrom('repository_manifests').select(['digest', 'repository']).where('digest', 'in', slice)
+        .orderBy('digest').orderBy('repository').execute();
+      for (const row of rows) {
+        const repositories = holders.get(row.digest) ?? [];
+        holders.set(row.digest, repositories);
+        repositories.push(row.repository);
+      }
+    }
+    return holders;
   }
 
   async inventoryEcosystems(): Promise<string[]> {
@@ -247,6 +331,15 @@ export class KyselyScanStore implements ScanStore {
     });
   }
 
+  // The project overview: its queries live in kysely-project-scans.ts.
+  projectImages(project: string, after: ProjectImageCursor | undefined, limit: number): Promise<ProjectImage[]> {
+    return projectImages(this.#db, project, after, limit, toReport);
+  }
+
+  projectScanTotals(project: string): Promise<ProjectScanTotals> {
+    return projectScanTotals(this.#db, project);
+  }
+
   async saveFeed(feed: FeedState): Promise<void> {
     const row = {
       source: feed.source, location: feed.location, newest_modified: feed.newestModified ?? null, records: feed.records,
@@ -262,28 +355,27 @@ async function insertEvents(trx: Transaction<Database>, events: readonly NewRegi
   if (events.length > 0) await trx.insertInto('events').values(events.map(toEventRow)).execute();
 }
 
-async function insertFindings(trx: Transaction<Database>, digest: string, findings: readonly NewFinding[]): Promise<void> {
-  const rows = findings.map((finding) => ({
+function findingRow(digest: string, finding: NewFinding) {
+  return {
     digest, advisory_id: finding.advisoryId, package_seq: finding.packageSeq, fixed_version: finding.fixedVersion,
     severity: finding.severity, score: finding.score ?? null,
-  }));
+    // Every row names every column: rows of one insert must have the same shape (SQLite has no DEFAULT in VALUES).
+    reported_by: finding.reported?.scanner ?? null, package_name: finding.reported?.package ?? null, package_version: finding.reported?.version ?? null,
+    summary: finding.reported?.summary ?? null, links: finding.reported ? JSON.stringify(finding.reported.links) : null,
+  };
+}
+
+function deltaKey(delta: ImageRematch['delta']): string {
+  return `${delta.critical},${delta.high},${delta.medium},${delta.low},${delta.other},${delta.fixable}`;
+}
+
+async function insertFindings(trx: Transaction<Database>, digest: string, findings: readonly NewFinding[]): Promise<void> {
+  const rows = findings.map((finding) => findingRow(digest, finding));
   for (const slice of slices(rows, rowsPerInsert)) {
     await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['digest', 'advisory_id', 'package_seq']).doNothing()).execute();
   }
 }
 
-function summarise(findings: readonly { severity: Severity; fixedVersion: string | null }[]): SeverityCounts & { fixable: number } {
-  let critical = 0, high = 0, medium = 0, low = 0, other = 0, fixable = 0;
-  for (const finding of findings) {
-    if (finding.severity === 'CRITICAL') critical++;
-    else if (finding.severity === 'HIGH') high++;
-    else if (finding.severity === 'MEDIUM') medium++;
-    else if (finding.severity === 'LOW') low++;
-    else other++;
-    if (finding.fixedVersion !== null) fixable++;
-  }
-  return { critical, high, medium, low, other, fixable };
-}
 
 function emptyReport(digest: string, scanner: string, now: number): ReportRow {
   return {

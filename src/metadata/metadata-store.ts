@@ -94,6 +94,8 @@ export interface MetadataStore {
 
   /** Queues a job; when `uniqueKey` names a job still queued or running, answers that job's id instead. */
   enqueueJob(job: NewJob): Promise<number>;
+  /** Queues several jobs in one transaction, as `enqueueJob` would each; answers their ids in order. */
+  enqueueJobs(jobs: readonly NewJob[]): Promise<number[]>;
   /**
    * Takes the next due job of one of `kinds` for `owner`, leased until `now + leaseMs`: a queued job whose time has
    * come, or a running one whose lease ran out (its node died). At most one owner gets a job, across nodes.

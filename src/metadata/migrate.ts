@@ -8,6 +8,7 @@ import * as usernameCase from './migrations/0005-username-case.js';
 import * as webhooks from './migrations/0006-webhooks.js';
 import * as insight from './migrations/0007-insight.js';
 import * as scanning from './migrations/0008-scanning.js';
+import * as reportedFindings from './migrations/0009-reported-findings.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-webhooks': webhooks,
   '0007-insight': insight,
   '0008-scanning': scanning,
+  '0009-reported-findings': reportedFindings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

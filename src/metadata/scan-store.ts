@@ -8,8 +8,8 @@ import type { Distro, InstalledPackage, Severity } from '../scanning/model.js';
 export interface ScanStore {
   /** Scan states of those of `digests` that have one. */
   reports(digests: readonly string[]): Promise<Map<string, ScanReport>>;
-  /** Records that a scan of `digest` is queued; a report already done or failed keeps its results until replaced. */
-  markQueued(digest: string, scanner: string, now: number): Promise<void>;
+  /** Records that scans of `digests` are queued (one transaction); a report done or failed keeps its results until replaced. */
+  markQueued(digests: readonly string[], scanner: string, now: number): Promise<void>;
   markScanning(digest: string, now: number): Promise<void>;
   /** A scan that ended without results: failed (with why), or unsupported (not an image: nothing to scan). */
   markFailed(digest: string, reason: string, now: number, status?: 'failed' | 'unsupported', events?: readonly NewRegistryEvent[]): Promise<void>;
@@ -32,17 +32,32 @@ export interface ScanStore {
   /** How many advisories are stored. */
   advisoryCount(): Promise<number>;
 
-  /** Digests whose inventory holds a package with one of these (ecosystem, match name) pairs: whom an advisory may touch. */
-  digestsWithPackages(packages: readonly PackageKey[]): Promise<string[]>;
-  /** Digests with findings of any of these advisories: whom a changed or withdrawn advisory may no longer touch. */
-  digestsWithFindings(advisoryIds: readonly string[]): Promise<string[]>;
+  /**
+   * The installed packages, in images whose scan is done, that advisories name by one of these (ecosystem, match
+   * name) pairs: whom a changed advisory may touch. One row per package of each image, without the fields matching
+   * does not read.
+   */
+  packagesNamed(packages: readonly PackageKey[]): Promise<NamedPackage[]>;
+  /**
+   * Berth's own findings (not those external scanners reported) of any of these advisories, in every image whose
+   * scan is done: whom a changed or withdrawn advisory touched before.
+   */
+  findingsOf(advisoryIds: readonly string[]): Promise<ImageFinding[]>;
+  /**
+   * Replaces, per image, its own findings of `advisoryIds` (reported ones stay) with those in `rematches`, moves its report's counts by the
+   * rematch's delta and its `matchedAt` to `now`, and stores the rematch's events: one transaction for them all. An
+   * image whose scan is no longer done, or was finished again since `finishedAt` (a rescan stored another
+   * inventory), is left alone. Answers the digests written.
+   */
+  rematch(advisoryIds: readonly string[], rematches: readonly ImageRematch[], now: number): Promise<string[]>;
   /**
    * Replaces an image's findings with `findings`, matched again against the advisories as they now are, and recounts
-   * its report: a rescan after the feed changed. False when the image has no finished scan (nothing is written).
+   * its report. Findings external scanners reported are kept. False when the image has no finished scan (nothing is
+   * written).
    */
   replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events?: readonly NewRegistryEvent[]): Promise<boolean>;
-  /** The repositories that hold the manifest `digest`: where a rematch's events are told. */
-  repositoriesWith(digest: string): Promise<string[]>;
+  /** The repositories that hold each of these manifests: where a rematch's events are told. */
+  repositoriesWith(digests: readonly string[]): Promise<Map<string, string[]>>;
   /** The ecosystems of every stored inventory: which feeds to load. */
   inventoryEcosystems(): Promise<string[]>;
 
@@ -58,6 +73,49 @@ export interface ScanStore {
   allowAdvisory(entry: NewAllowedAdvisory): Promise<AllowedAdvisory>;
   /** Removes an entry of the project ('' registry-wide); false when it has no entry with that id. */
   disallowAdvisory(project: string, id: number): Promise<boolean>;
+
+  // The project overview (GET /api/v1/projects/{name}/vulnerabilities): a project's images, worst first.
+  /**
+   * A page of the project's images, worst first: most critical findings, then high, medium, low, other, then most
+   * fixable; ties by repository and digest. An image is a container-image manifest of one of the project's
+   * repositories (not an index, not a referrer), one row per repository; one without a report comes unscanned.
+   * One indexed range over the project's repositories joined to the reports by digest: no report of another
+   * project is read.
+   */
+  projectImages(project: string, after: ProjectImageCursor | undefined, limit: number): Promise<ProjectImage[]>;
+  /** Figures of all the project's images (as projectImages counts them): per scan status, per worst finding, per severity. */
+  projectScanTotals(project: string): Promise<ProjectScanTotals>;
+}
+
+/** An image of a project's vulnerability overview. */
+export interface ProjectImage {
+  readonly repository: string;
+  readonly digest: string;
+  /** When it was pushed to the repository. */
+  readonly pushedAt: number;
+  /** The first few tags (by name) that name it, or name an index of the repository that holds it. */
+  readonly tags: readonly string[];
+  /** How many such tags there are. */
+  readonly tagCount: number;
+  /** Its scan, if one was ever asked for. */
+  readonly report: ScanReport | undefined;
+}
+
+/** Where a page of projectImages stopped: its last row's counts (critical, high, medium, low, other, fixable) and name. */
+export interface ProjectImageCursor {
+  readonly rank: readonly number[];
+  readonly repository: string;
+  readonly digest: string;
+}
+
+export interface ProjectScanTotals {
+  readonly images: number;
+  /** Images per scan status; 'not scanned': those without a report. */
+  readonly byStatus: Readonly<Record<ScanStatus | 'not scanned', number>>;
+  /** Images whose findings were ever matched, by their worst finding; `none`: no finding at all. */
+  readonly byWorst: SeverityCounts & { readonly none: number };
+  /** Findings over all the images, per severity, and how many of them have a fix. */
+  readonly findings: SeverityCounts & { readonly fixable: number };
 }
 
 /** A project's rules for pulls of vulnerable images. */
@@ -102,7 +160,7 @@ export interface SeverityCounts {
 export interface ScanReport {
   readonly digest: string;
   readonly status: ScanStatus;
-  /** Why the scan failed. */
+  /** Why the scan failed; for a done scan, what it could not read (the files it skipped, and why), if anything. */
   readonly reason: string | undefined;
   readonly scanner: string;
   readonly distro: Distro | undefined;
@@ -122,6 +180,8 @@ export interface CompletedScan {
   readonly distro: Distro | undefined;
   readonly packages: readonly InstalledPackage[];
   readonly findings: readonly NewFinding[];
+  /** What the scan could not read (files it skipped), in a sentence: stored as the report's reason. */
+  readonly note?: string | undefined;
 }
 
 /** A package of the inventory as stored; `seq` its position. */
@@ -129,18 +189,63 @@ export interface StoredPackage extends InstalledPackage {
   readonly seq: number;
 }
 
-/** A match of the package at `packageSeq` of the inventory against an advisory. */
+/**
+ * A match of the package at `packageSeq` of the inventory against an advisory; or, with `reported`, a vulnerability
+ * an external scanner reported, whose `packageSeq` is negative (-1, -2, … within the image: no inventory package).
+ */
 export interface NewFinding {
   readonly advisoryId: string;
   readonly packageSeq: number;
   readonly fixedVersion: string | null;
   readonly severity: Severity;
   readonly score: number | undefined;
+  /** Set for a finding an external scanner reported (migration 0009); undefined for Berth's own matches. */
+  readonly reported?: ReportedBy | undefined;
+}
+
+/** Who reported a finding Berth did not match itself, of which package, and what it said of it. */
+export interface ReportedBy {
+  /** The external scanner's name. */
+  readonly scanner: string;
+  readonly package: string;
+  readonly version: string;
+  readonly summary: string | undefined;
+  readonly links: readonly string[];
 }
 
 export interface StoredFinding extends NewFinding {
+  /** The advisory's summary, else (for a reported finding) what the scanner said. */
   readonly summary: string | undefined;
   readonly aliases: readonly string[];
+}
+
+/** An installed package as a rematch reads it: what matching needs, and where it sits. */
+export interface NamedPackage {
+  readonly digest: string;
+  readonly seq: number;
+  readonly kind: InstalledPackage['kind'];
+  readonly ecosystem: string;
+  readonly matchName: string;
+  readonly version: string;
+  readonly sourceVersion: string | undefined;
+  /** When the image's scan finished: a rematch of an image scanned again since is not written. */
+  readonly finishedAt: number;
+}
+
+export interface ImageFinding extends NewFinding {
+  readonly digest: string;
+  /** When the image's scan finished (see NamedPackage). */
+  readonly finishedAt: number;
+}
+
+/** One image's findings of the changed advisories, as matched again. */
+export interface ImageRematch {
+  readonly digest: string;
+  readonly finishedAt: number;
+  readonly findings: readonly NewFinding[];
+  /** What the rematch adds to the report's counts (negative where findings went away). */
+  readonly delta: SeverityCounts & { readonly fixable: number };
+  readonly events: readonly NewRegistryEvent[];
 }
 
 /** An (ecosystem, name) pair as advisories name packages: an OS package's source, a PEP 503-normalised PyPI name. */
@@ -177,4 +282,18 @@ export interface FeedState {
   readonly refreshedAt: number;
   /** Why the last refresh failed; undefined when it succeeded. */
   readonly error: string | undefined;
+}
+
+/** A report's counts of these findings: by severity, and how many have a fixed version. */
+export function countFindings(findings: readonly { severity: Severity; fixedVersion: string | null }[]): SeverityCounts & { fixable: number } {
+  let critical = 0, high = 0, medium = 0, low = 0, other = 0, fixable = 0;
+  for (const finding of findings) {
+    if (finding.severity === 'CRITICAL') critical++;
+    else if (finding.severity === 'HIGH') high++;
+    else if (finding.severity === 'MEDIUM') medium++;
+    else if (finding.severity === 'LOW') low++;
+    else other++;
+    if (finding.fixedVersion !== null) fixable++;
+  }
+  return { critical, high, medium, low, other, fixable };
 }

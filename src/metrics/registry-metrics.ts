@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { ExternalScanOutcomes } from '../features/scanning/external/external-scanner.js';
 import type { ScanTally } from '../features/scanning/scan-tally.js';
 import type { DeliveryTally } from '../features/webhooks/webhook-delivery.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -26,7 +27,12 @@ export interface MetricsSources {
   readonly jobKinds: readonly string[];
   readonly webhookDeliveries: Readonly<DeliveryTally>;
   /** The vulnerability scanner's tally and store, when scanning is on. */
-  readonly scans?: { readonly tally: Readonly<ScanTally>; readonly store: () => Pick<ScanStore, 'advisoryCount' | 'feeds'> } | undefined;
+  readonly scans?: {
+    readonly tally: Readonly<ScanTally>;
+    readonly store: () => Pick<ScanStore, 'advisoryCount' | 'feeds'>;
+    /** Each external scanner's scans on this node, by outcome. */
+    readonly external?: readonly { readonly name: string; readonly outcomes: Readonly<ExternalScanOutcomes> }[] | undefined;
+  } | undefined;
   readonly log: Logger;
 }
 
@@ -165,6 +171,16 @@ export class RegistryMetrics {
       metric.inc({ outcome: 'failed' }, tally.failed);
       metric.inc({ outcome: 'unsupported' }, tally.unsupported);
     });
+    this.#counter('berth_external_scans_total',
+      'Scans this node asked external scanners (Harbor\'s Pluggable Scanner API) for, by scanner and outcome: completed, failed (the adapter '
+      + 'refused, failed or could not be reached), or timeout.', ['scanner', 'outcome'], (metric) => {
+        metric.reset();
+        for (const { name, outcomes } of scans.external ?? []) {
+          metric.inc({ scanner: name, outcome: 'completed' }, outcomes.completed);
+          metric.inc({ scanner: name, outcome: 'failed' }, outcomes.failed);
+          metric.inc({ scanner: name, outcome: 'timeout' }, outcomes.timedOut);
+        }
+      });
     this.#counter('berth_scan_seconds_total', 'Seconds this node spent scanning images (completed and failed scans).', [], (metric) => {
       metric.reset();
       metric.inc(tally.seconds);

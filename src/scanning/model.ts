@@ -38,6 +38,17 @@ export interface Distro {
 export interface Inventory {
   distro?: Distro;
   packages: InstalledPackage[];
+  /**
+   * Files of the merged view (or tar entries) the scanner met but could not read, each with why: an image whose
+   * `package.json` is not JSON is still scanned, and the person reading the report learns what it could not see.
+   */
+  skipped?: SkippedFile[];
+}
+
+/** A file an inventory leaves out: its path in the merged view (a nested archive's as `outer.jar!/inner.jar`), and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
 }
 
 /** One ecosystem's version order. `compare` returns <0, 0 or >0; `isValid` says whether a string is a version of it. */
@@ -67,16 +78,35 @@ export interface Finding {
   summary?: string;
 }
 
+/** A file read in part, so that memory stays bounded whatever its size: its first `head` bytes, then a window. */
+export interface PartialRead {
+  readonly head: number;
+  /** The bytes wanted past the head, read from the head (an ELF's program headers say where its data starts). */
+  window(head: Buffer): { readonly from: number; readonly length: number } | undefined;
+}
+
+/** Bytes of a file from offset `from`. */
+export interface FileWindow {
+  readonly from: number;
+  readonly bytes: Buffer;
+}
+
 /**
  * Where the layer walker hands over the files of an image's merged file system. The walker reads layers from the
  * top one down, so the first time it meets a path is the version the merged view shows; paths hidden by a whiteout,
  * an opaque directory or a non-directory above are never offered.
  */
 export interface LayerFileSink {
-  /** Whether the walker should read this regular file whole and pass it to `take` (the sink caps the size). */
-  wants(path: string, size: number, mode: number): boolean;
-  /** The bytes of a wanted file; called at most once per path. May keep them or extract what it needs and drop them. */
-  take(path: string, bytes: Buffer): void | Promise<void>;
+  /**
+   * Whether the walker should read this regular file and pass it to `take`: whole (`true`; the sink caps the size),
+   * or in part (a large executable: its head, then the one window of bytes the head points to).
+   */
+  wants(path: string, size: number, mode: number): boolean | PartialRead;
+  /**
+   * The bytes of a wanted file (of a partial read: its head, and the window when the head pointed to one); called at
+   * most once per path. May keep them or extract what it needs and drop them.
+   */
+  take(path: string, bytes: Buffer, window?: FileWindow): void | Promise<void>;
   /**
    * A symbolic link (or hard link: `hard`) visible in the merged view. A symlink's `target` is as written in the tar
    * entry (relative to the link's directory, or absolute); a hard link's names an entry of the same archive, normalised

@@ -63,9 +63,11 @@ describe('scanning on two nodes sharing PostgreSQL', { timeout: 180_000 }, () =>
     const rows = await server.query(database, 'SELECT payload FROM jobs WHERE kind = $1', ['scan.artifact']);
     assert.deepEqual(rows.rows.map((row) => JSON.parse(row.payload as string).digest), [first.digest]);
 
+    // Each repository has an SBOM of its own (attached once the scan is done): the scan itself reads alike.
+    const alike = (report: typeof done) => ({ ...report, repository: 'team/alpine', platforms: report.platforms.map(({ sbom: _sbom, ...platform }) => platform) });
     for (const [repository, node] of [['team/alpine', b], ['mirror/alpine', a], ['mirror/alpine', b]] as const) {
       const report = await readReport(admin(node), repository, '3.20');
-      assert.deepEqual({ ...report, repository: 'team/alpine' }, done, `${repository} on ${node === a ? 'a' : 'b'}`);
+      assert.deepEqual(alike(report), alike(done), `${repository} on ${node === a ? 'a' : 'b'}`);
     }
   });
 });

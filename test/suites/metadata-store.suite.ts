@@ -175,6 +175,20 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
       assert.equal((await store.claimJob(['test.work'], 'node-c', 30_000, 9_000))?.payload?.toString(), ({ n: 3 }).toString());
     });
 
+    it('queues several jobs in one call as one by one would: a key still open answers its job, not a second', async () => {
+      const open = await store.enqueueJob(job({ kind: 'batch.work', uniqueKey: 'batch:a' }));
+      const ids = await store.enqueueJobs([
+        job({ kind: 'batch.work', uniqueKey: 'batch:a' }), job({ kind: 'batch.work', uniqueKey: 'batch:b', payload: { n: 2 } }),
+        job({ kind: 'batch.work', payload: { n: 3 } }), job({ kind: 'batch.work', uniqueKey: 'batch:b' }),
+      ]);
+      assert.equal(ids[0], open, 'an open job with the key answers for it');
+      assert.equal(ids[3], ids[1], 'one key twice in a batch is one job');
+      assert.equal(new Set(ids).size, 3);
+      assert.deepEqual((await store.job(ids[1]!))?.payload, { n: 2 });
+      assert.deepEqual((await store.job(ids[2]!))?.payload, { n: 3 });
+      assert.deepEqual(await store.enqueueJobs([]), []);
+    });
+
     it('gives a job whose owner stopped renewing its lease to another owner, and refuses the old owner', async () => {
       const id = await store.enqueueJob(job());
       assert.equal((await store.claimJob(['test.work'], 'dead-node', 10_000, 2_000))?.id, id);

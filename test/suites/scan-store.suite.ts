@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetadataStore } from '../../src/metadata/metadata-store.js';
-import type { NewAdvisory, NewFinding } from '../../src/metadata/scan-store.js';
+import type { NewAdvisory, NewFinding, ProjectImageCursor } from '../../src/metadata/scan-store.js';
 import type { InstalledPackage } from '../../src/scanning/model.js';
+import { vulnerabilityFoundEvent } from '../../src/events/registry-event.js';
 
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 
@@ -28,7 +29,7 @@ export function scanStoreTests(store: () => MetadataStore): void {
   describe('scans', () => {
     it('moves a scan through queued, scanning and done, keeping the inventory, findings and counts', async () => {
       const scans = store().scans();
-      await scans.markQueued(digest(1), 'berth', 1_000);
+      await scans.markQueued([digest(1)], 'berth', 1_000);
       assert.equal((await scans.reports([digest(1)])).get(digest(1))?.status, 'queued');
       await scans.markScanning(digest(1), 2_000);
       const packages = [
@@ -67,9 +68,21 @@ export function scanStoreTests(store: () => MetadataStore): void {
       await scans.markFailed(digest(3), 'layer 2 is not a tar archive', 1_000);
       const failed = (await scans.reports([digest(3)])).get(digest(3))!;
       assert.deepEqual([failed.status, failed.reason], ['failed', 'layer 2 is not a tar archive']);
-      await scans.markQueued(digest(3), 'berth', 2_000);
+      await scans.markQueued([digest(3)], 'berth', 2_000);
       const queued = (await scans.reports([digest(3)])).get(digest(3))!;
       assert.deepEqual([queued.status, queued.reason, queued.queuedAt], ['queued', undefined, 2_000]);
+    });
+
+    it('keeps a done scan\'s note on what it skipped as its reason, through a rematch, until the next scan', async () => {
+      const scans = store().scans();
+      const note = 'one file was skipped, so packages they hold are not in the inventory: app/package.json: not valid JSON';
+      await scans.saveScan(digest(4), { scanner: 'berth', distro: undefined, packages: [], findings: [], note }, 1_000);
+      const done = (await scans.reports([digest(4)])).get(digest(4))!;
+      assert.deepEqual([done.status, done.reason], ['done', note]);
+      await scans.replaceFindings(digest(4), [], 2_000);
+      assert.equal((await scans.reports([digest(4)])).get(digest(4))!.reason, note);
+      await scans.saveScan(digest(4), { scanner: 'berth', distro: undefined, packages: [], findings: [] }, 3_000);
+      assert.equal((await scans.reports([digest(4)])).get(digest(4))!.reason, undefined);
     });
 
     it('finds advisories by the packages they name, and replaces or drops them by id', async () => {
@@ -96,14 +109,16 @@ export function scanStoreTests(store: () => MetadataStore): void {
       const zlib = pkg('zlib1g', '1:1.2.13.dfsg-1', { sourceName: 'zlib' });
       await scans.saveScan(digest(10), { scanner: 'berth', distro: undefined, packages: [glibc, zlib], findings: [finding('A-1', 0, 'HIGH'), finding('A-2', 1, 'LOW')] }, 1_000);
       await scans.saveScan(digest(11), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [finding('A-2', 0, 'LOW')] }, 1_000);
-      const holders = (ecosystem: string, name: string) => scans.digestsWithPackages([{ ecosystem, name }]);
-      assert.deepEqual(await holders('Debian:12', 'glibc'), [digest(10)], 'OS packages are indexed by their source');
-      assert.deepEqual(await holders('Debian:12', 'zlib'), [digest(10), digest(11)]);
+      const holders = async (ecosystem: string, name: string) => (await scans.packagesNamed([{ ecosystem, name }]))
+        .map((named) => [named.digest, named.seq, named.kind, named.matchName, named.version, named.sourceVersion ?? null, named.finishedAt]).sort();
+      assert.deepEqual(await holders('Debian:12', 'glibc'), [[digest(10), 0, 'dpkg', 'glibc', '2.36-9', null, 1_000]], 'OS packages are indexed by their source');
+      assert.deepEqual((await holders('Debian:12', 'zlib')).map((row) => [row[0], row[1]]), [[digest(10), 1], [digest(11), 0]]);
       assert.deepEqual(await holders('Debian:12', 'libc6'), []);
       assert.deepEqual(await scans.inventoryEcosystems(), ['Debian:12']);
 
-      assert.deepEqual(await scans.digestsWithFindings(['A-1']), [digest(10)]);
-      assert.deepEqual(await scans.digestsWithFindings(['A-2', 'A-9']), [digest(10), digest(11)]);
+      const holding = async (ids: string[]) => [...new Set((await scans.findingsOf(ids)).map((found) => found.digest))].sort();
+      assert.deepEqual(await holding(['A-1']), [digest(10)]);
+      assert.deepEqual(await holding(['A-2', 'A-9']), [digest(10), digest(11)]);
 
       // A-1 now rates CRITICAL with a fix: the findings are replaced, and the counts follow.
       assert.ok(await scans.replaceFindings(digest(10), [finding('A-1', 0, 'CRITICAL', '2.36-9+deb12u3'), finding('A-2', 1, 'LOW')], 2_000));
@@ -117,6 +132,81 @@ export function scanStoreTests(store: () => MetadataStore): void {
       assert.deepEqual(await scans.findings(digest(11)), []);
       assert.equal(await scans.replaceFindings(digest(12), [finding('A-2', 0, 'LOW')], 3_000), false);
       assert.deepEqual((await scans.reports([digest(12)])).size, 0);
+    });
+
+    it('rematches images as a set: findings of the changed advisories replaced, counts moved, rescanned images left alone', async () => {
+      const scans = store().scans();
+      const zlib = pkg('zlib1g', '1:1.2.13.dfsg-1', { sourceName: 'zlib' });
+      const glibc = pkg('libc6', '2.36-9', { sourceName: 'glibc' });
+      await scans.saveScan(digest(20), { scanner: 'berth', distro: undefined, packages: [glibc, zlib], findings: [finding('B-1', 0, 'HIGH'), finding('B-2', 1, 'LOW')] }, 1_000);
+      await scans.saveScan(digest(21), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [finding('B-2', 0, 'LOW')] }, 1_000);
+      await scans.saveScan(digest(22), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_000);
+      await scans.markQueued([digest(23)], 'berth', 1_000);
+      const before = await scans.findingsOf(['B-2']);
+      assert.deepEqual(before.map((found) => [found.digest, found.packageSeq, found.finishedAt]).sort(), [[digest(20), 1, 1_000], [digest(21), 0, 1_000]]);
+
+      // B-2 is now CRITICAL with a fix, and reaches digest(22) too; digest(21) was scanned again meanwhile.
+      await scans.saveScan(digest(21), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_500);
+      const critical = (seq: number) => finding('B-2', seq, 'CRITICAL', '1:1.2.13.dfsg-2');
+      const delta = { critical: 1, high: 0, medium: 0, low: -1, other: 0, fixable: 1 };
+      const events = [vulnerabilityFoundEvent('library/zlib', digest(22), { advisories: ['B-2'], critical: 1 }, 2_000)];
+      const written = await scans.rematch(['B-2'], [
+        { digest: digest(20), finishedAt: 1_000, findings: [critical(1)], delta, events: [] },
+        { digest: digest(21), finishedAt: 1_000, findings: [critical(0)], delta, events: [] },
+        { digest: digest(22), finishedAt: 1_000, findings: [critical(0)], delta: { ...delta, low: 0 }, events },
+        { digest: digest(23), finishedAt: 1_000, findings: [critical(0)], delta, events: [] },
+      ], 2_000);
+      assert.deepEqual(written.sort(), [digest(20), digest(22)], 'a rescanned image and one not done are left alone');
+      const reports = await scans.reports([digest(20), digest(21), digest(22)]);
+      assert.deepEqual((await scans.findings(digest(20))).map((found) => [found.advisoryId, found.severity]), [['B-1', 'HIGH'], ['B-2', 'CRITICAL']]);
+      assert.deepEqual([reports.get(digest(20))!.counts, reports.get(digest(20))!.fixable, reports.get(digest(20))!.matchedAt],
+        [{ critical: 1, high: 1, medium: 0, low: 0, other: 0 }, 1, 2_000]);
+      assert.deepEqual(await scans.findings(digest(21)), []);
+      assert.deepEqual(reports.get(digest(21))!.counts.critical, 0);
+      assert.deepEqual(reports.get(digest(22))!.counts, { critical: 1, high: 0, medium: 0, low: 0, other: 0 });
+      assert.deepEqual(await scans.findings(digest(23)), []);
+      assert.deepEqual([...(await scans.repositoriesWith([digest(22), digest(99)]))], []);
+      assert.deepEqual(await scans.rematch(['B-2'], [], 3_000), []);
+    });
+
+    it('keeps what external scanners reported beside its own matches, through rematches, until the next scan', async () => {
+      const scans = store().scans();
+      await scans.saveAdvisories([advisory('C-1', [['Debian:12', 'glibc']])], []);
+      const glibc = pkg('libc6', '2.36-9', { sourceName: 'glibc' });
+      const reported = (id: string, seq: number, severity: NewFinding['severity'], name: string, fixedVersion: string | null = null): NewFinding => ({
+        advisoryId: id, packageSeq: seq, severity, fixedVersion, score: undefined,
+        reported: { scanner: 'trivy', package: name, version: '1.0', summary: `${id} as trivy says`, links: [`https://example.com/${id}`] },
+      });
+      // C-1 reported by the scanner too: it is its own finding, apart from Berth's match of the same id.
+      await scans.saveScan(digest(30), {
+        scanner: 'berth+trivy', distro: undefined, packages: [glibc],
+        findings: [finding('C-1', 0, 'HIGH'), reported('C-1', -1, 'CRITICAL', 'libc6', '2.0'), reported('CVE-X', -2, 'LOW', 'musl')],
+      }, 1_000);
+      const found = await scans.findings(digest(30));
+      assert.deepEqual(found.map((finding) => [finding.advisoryId, finding.packageSeq, finding.severity, finding.summary, finding.reported?.scanner, finding.reported?.package]), [
+        ['CVE-X', -2, 'LOW', 'CVE-X as trivy says', 'trivy', 'musl'],
+        ['C-1', -1, 'CRITICAL', 'C-1 summary', 'trivy', 'libc6'],
+        ['C-1', 0, 'HIGH', 'C-1 summary', undefined, undefined],
+      ]);
+      assert.deepEqual(found[0]!.reported, { scanner: 'trivy', package: 'musl', version: '1.0', summary: 'CVE-X as trivy says', links: ['https://example.com/CVE-X'] });
+      assert.equal(found[2]!.reported, undefined);
+      assert.deepEqual((await scans.reports([digest(30)])).get(digest(30))!.counts, { critical: 1, high: 1, medium: 0, low: 1, other: 0 });
+
+      // Feed changes match Berth's own findings again and leave the reported ones be.
+      assert.deepEqual((await scans.findingsOf(['C-1', 'CVE-X'])).map((finding) => [finding.advisoryId, finding.packageSeq]), [['C-1', 0]]);
+      await scans.rematch(['C-1'], [{
+        digest: digest(30), finishedAt: 1_000, findings: [], delta: { critical: 0, high: -1, medium: 0, low: 0, other: 0, fixable: 0 }, events: [],
+      }], 2_000);
+      assert.deepEqual((await scans.findings(digest(30))).map((finding) => [finding.advisoryId, finding.packageSeq]), [['CVE-X', -2], ['C-1', -1]]);
+      await scans.replaceFindings(digest(30), [finding('C-1', 0, 'MEDIUM')], 3_000);
+      assert.deepEqual((await scans.findings(digest(30))).map((finding) => [finding.advisoryId, finding.packageSeq, finding.severity]),
+        [['CVE-X', -2, 'LOW'], ['C-1', -1, 'CRITICAL'], ['C-1', 0, 'MEDIUM']]);
+      const report = (await scans.reports([digest(30)])).get(digest(30))!;
+      assert.deepEqual([report.counts, report.fixable], [{ critical: 1, high: 0, medium: 1, low: 1, other: 0 }, 1]);
+
+      // A scan replaces everything.
+      await scans.saveScan(digest(30), { scanner: 'berth', distro: undefined, packages: [glibc], findings: [] }, 4_000);
+      assert.deepEqual(await scans.findings(digest(30)), []);
     });
 
     it('keeps each project\'s vulnerability policy and allowlists, the registry-wide one apart', async () => {
@@ -149,6 +239,83 @@ export function scanStoreTests(store: () => MetadataStore): void {
       assert.deepEqual((await scans.feeds()).map((feed) => [feed.source, feed.newestModified, feed.records, feed.error]), [
         ['Debian', 7_000, 12, undefined], ['npm', undefined, 0, 'no npm/all.zip'],
       ]);
+    });
+
+    // The project overview (ScanStore.projectImages, projectScanTotals).
+    describe('project vulnerability overview', () => {
+      const image = 'application/vnd.oci.image.manifest.v1+json';
+      const imageConfig = 'application/vnd.oci.image.config.v1+json';
+      const put = (repository: string, n: number, fields: { tags?: string[]; mediaType?: string; artifactType?: string; subject?: string; children?: number[] } = {}) =>
+        store().putManifest({
+          repository, digest: digest(n), mediaType: fields.mediaType ?? image, content: Buffer.from(`{"n":${n}}`),
+          artifactType: fields.artifactType ?? imageConfig, subjectDigest: fields.subject, annotations: undefined,
+          references: (fields.children ?? []).map((child) => ({ digest: digest(child), kind: 'manifest' as const })), tags: fields.tags ?? [], now: 1_000 + n,
+        });
+      const scanned = (n: number, severities: NewFinding['severity'][], fixed = 0) => store().scans().saveScan(digest(n), {
+        scanner: 'berth', distro: undefined, packages: severities.map((_, seq) => pkg(`p${seq}`, '1')),
+        findings: severities.map((severity, seq) => finding(`A-${seq}`, seq, severity, seq < fixed ? '2' : null)),
+      }, 5_000);
+
+      it('lists a project\'s images worst first, a page at a time, with their tags, and counts them', async () => {
+        const scans = store().scans();
+        await put('team/app', 1, { tags: ['v1', 'latest'] });
+        await put('team/app', 2, { tags: ['v2'] });
+        await put('team/api', 3);
+        await put('team/api', 4, { tags: ['old'] });
+        await put('team/api', 5);
+        await put('team/api', 6);
+        await put('team', 7);
+        // An index (listed through its platforms), a referrer, a non-image artifact and another project's images are left out.
+        await put('team/app', 8, { mediaType: 'application/vnd.oci.image.index.v1+json', artifactType: undefined, tags: ['multi'], children: [2] });
+        await put('team/app', 9, { subject: digest(1), artifactType: 'application/vnd.cyclonedx+json' });
+        await put('team/app', 10, { artifactType: 'application/vnd.cncf.helm.config.v1+json' });
+        await put('teamwork/app', 11);
+        await put('team0', 12);
+        await scanned(1, ['HIGH', 'HIGH', 'LOW'], 1);
+        await scanned(2, ['CRITICAL', 'MEDIUM'], 0);
+        await scanned(3, ['HIGH', 'HIGH', 'LOW'], 2);
+        await scanned(4, []);
+        await scans.markQueued([digest(5)], 'berth', 6_000);
+        await scans.markFailed(digest(6), 'layer 1 is not a tar archive', 6_000);
+        await scanned(11, ['CRITICAL', 'CRITICAL']);
+        await scanned(12, ['CRITICAL']);
+
+        const all = await scans.projectImages('team', undefined, 100);
+        assert.deepEqual(all.map((row) => `${row.repository}@${row.digest.slice(-2)}`), [
+          'team/app@02', 'team/api@03', 'team/app@01', 'team@07', 'team/api@04', 'team/api@05', 'team/api@06',
+        ], 'critical first; equal counts by fixable, then by name');
+        const first = all[0]!;
+        assert.deepEqual([first.tags, first.tagCount, first.pushedAt], [['multi', 'v2'], 2, 1_002], 'an index\'s tags name its platforms too');
+        assert.deepEqual([first.report?.status, first.report?.counts, first.report?.fixable], ['done', { critical: 1, high: 0, medium: 1, low: 0, other: 0 }, 0]);
+        assert.deepEqual(all[2]!.tags, ['latest', 'v1']);
+        assert.equal(all[3]!.report, undefined, 'never scanned');
+        assert.deepEqual([all[5]!.report?.status, all[6]!.report?.status, all[6]!.report?.reason], ['queued', 'failed', 'layer 1 is not a tar archive']);
+
+        // Pages follow the order without repeating or skipping a row.
+        const pages: string[] = [];
+        let after: ProjectImageCursor | undefined;
+        for (;;) {
+          const page = await scans.projectImages('team', after, 2);
+          pages.push(...page.map((row) => `${row.repository}@${row.digest}`));
+          if (page.length < 2) break;
+          const last = page[page.length - 1]!;
+          const counts = last.report?.counts;
+          after = {
+            rank: [counts?.critical ?? 0, counts?.high ?? 0, counts?.medium ?? 0, counts?.low ?? 0, counts?.other ?? 0, last.report?.fixable ?? 0],
+            repository: last.repository, digest: last.digest,
+          };
+        }
+        assert.deepEqual(pages, all.map((row) => `${row.repository}@${row.digest}`));
+
+        assert.deepEqual(await scans.projectScanTotals('team'), {
+          images: 7,
+          byStatus: { queued: 1, scanning: 0, done: 4, failed: 1, unsupported: 0, 'not scanned': 1 },
+          byWorst: { critical: 1, high: 2, medium: 0, low: 0, other: 0, none: 1 },
+          findings: { critical: 1, high: 4, medium: 1, low: 2, other: 0, fixable: 3 },
+        });
+        assert.deepEqual(await scans.projectImages('nobody', undefined, 10), []);
+        assert.equal((await scans.projectScanTotals('nobody')).images, 0);
+      });
     });
   });
 }

@@ -12,6 +12,7 @@ import type { Job } from '../../src/metadata/metadata-store.js';
 import { openSqliteMetadataStore } from '../../src/metadata/open-sqlite.js';
 import type { SqliteMetadataStore } from '../../src/metadata/sqlite-metadata-store.js';
 import { JobRunner, type JobHandler } from '../../src/jobs/job-runner.js';
+import { RequestActivity } from '../../src/jobs/request-activity.js';
 import { eventually } from '../support/registry-client.js';
 
 const log = pino({ level: 'silent' });
@@ -39,6 +40,34 @@ describe('job runner', { timeout: 60_000 }, () => {
       assert.deepEqual([...ran].sort((a, b) => a - b), [...Array(12).keys()]);
     } finally {
       await Promise.all(runners.map((runner) => runner.stop()));
+    }
+  });
+
+  it('paces work that yields to requests while requests are served, runs other work meanwhile, and catches up after', async () => {
+    const ran: string[] = [];
+    const activity = new RequestActivity(50);
+    const slow: JobHandler = async (job) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ran.push(`scan ${(job.payload as { n: number }).n}`);
+    };
+    const runner = new JobRunner(store, [
+      { kind: 'test.scan', run: slow, yieldsToRequests: true },
+      { kind: 'test.deliver', run: async () => { ran.push('deliver'); } },
+    ], log, { pollMs: 20, activity });
+    activity.begin(); // a request in flight for as long as the test says
+    await runner.start();
+    try {
+      for (let n = 0; n < 3; n++) await runner.enqueue({ kind: 'test.scan', payload: { n }, runAfter: 0, maxAttempts: 1 });
+      await eventually('the first scan to run', () => (ran.length >= 1 ? true : undefined));
+      // The first run was followed by a pause nine times as long (about 900 ms): other work is taken in it.
+      await runner.enqueue({ kind: 'test.deliver', payload: {}, runAfter: 0, maxAttempts: 1 });
+      await eventually('the delivery to run', () => (ran.includes('deliver') ? true : undefined));
+      assert.deepEqual(ran, ['scan 0', 'deliver'], 'the delivery went ahead of the paused scans');
+      activity.end();
+      await eventually('the backlog to run once requests stopped', () => (ran.length === 4 ? true : undefined));
+      assert.deepEqual(ran.slice(2).sort(), ['scan 1', 'scan 2']);
+    } finally {
+      await runner.stop();
     }
   });
 

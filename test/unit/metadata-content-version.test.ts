@@ -48,7 +48,7 @@ describe('the embedded store\'s content version', () => {
     const start = store.changeVersion();
     await store.enqueueJob({ kind: 'test.work', payload: {}, runAfter: 0, maxAttempts: 1, now: 1 });
     await store.outbox().append([{ type: 'artifact.pulled', repository: 'team/app', digest: digest(1), origin: { actor: 'a', actorKind: 'anonymous' }, at: 1 }]);
-    await store.scans().markQueued(digest(1), 'berth', 1);
+    await store.scans().markQueued([digest(1)], 'berth', 1);
     await store.scans().saveScan(digest(1), { scanner: 'berth', distro: undefined, packages: [], findings: [] }, 2);
     assert.equal(store.changeVersion(), start, 'background writes leave the caches alone');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageSize } from '../../auth/admin/admin-requests.js';
 import { severities } from './vulnerability-report.js';
 
 /** What the vulnerability API accepts; a malformed value is refused with a 400 naming the parameter. */
@@ -42,4 +43,11 @@ export const allowlistBody = z.object({
     }
     return at;
   }).optional(),
+}).strict();
+
+/** A project's vulnerability overview: a page of its images, worst first. */
+export const projectVulnerabilitiesQuery = z.object({
+  n: pageSize.default('50'),
+  // An empty `last` is no `last`: the first page.
+  last: z.string().max(2048).optional().transform((value) => (value === '' ? undefined : value)),
 }).strict();

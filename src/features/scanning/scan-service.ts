@@ -6,13 +6,19 @@ import { scanCompletedEvent, scanFailedEvent, systemOrigin, vulnerabilityFoundEv
 import { projectOf } from '../../auth/roles.js';
 import type { JobContext } from '../../jobs/job-definition.js';
 import type { MetadataStore, NewJob, StoredManifest } from '../../metadata/metadata-store.js';
-import type { NewFinding, ScanReport, ScanStore } from '../../metadata/scan-store.js';
+import type { ScanReport, ScanStore } from '../../metadata/scan-store.js';
 import { isDigest } from '../../oci/digest.js';
 import { imageMediaTypes, indexMediaTypes } from '../../oci/media-types.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { type AdvisoryFeed, type FeedChanges, feedSources } from './advisory-feed.js';
-import { readImageInventory } from './image-inventory.js';
+import { ExternalScannerError } from './external/adapter-http.js';
+import type { ExternalScanning, ExternalScanResult } from './external/external-scanning.js';
+import { readImageInventory, skippedNote } from './image-inventory.js';
+import type { WalkLimits } from '../../scanning/layers/merged-walker.js';
 import { matchPackages, packageKeys, storedRecords } from './package-matching.js';
+import { rematchImages, sameFindings } from './advisory-rematch.js';
+import { slices } from '../../metadata/slices.js';
+import { sbomView } from './sbom-artifact.js';
 import { newScanTally, type ScanTally } from './scan-tally.js';
 import { buildVulnerabilityReport, type FindingFilter, type VulnerabilityReport } from './vulnerability-report.js';
 
@@ -20,6 +26,8 @@ export const scanJobKind = 'scan.artifact';
 export const feedJobKind = 'scan.feed';
 /** The built-in scanner's name in reports. */
 export const builtInScanner = 'berth';
+/** Images written per rematch transaction: small enough that a push waits for one only briefly. */
+const rematchSlice = 1_000;
 
 export interface ScanJobPayload {
   readonly repository: string;
@@ -53,6 +61,12 @@ export class ScanService {
     private readonly enqueue: (job: Omit<NewJob, 'now'>) => Promise<number>,
     feed: AdvisoryFeed,
     private readonly log: Logger,
+    /** Scanners speaking Harbor's Pluggable Scanner API, used beside or instead of the built-in one. */
+    readonly external?: ExternalScanning,
+    /** Caps on what one scan reads (`scanning.maxUncompressedBytes`). */
+    private readonly walkLimits: Partial<WalkLimits> = {},
+    /** Queues several jobs at once (one transaction); one by one through `enqueue` when not given. */
+    private readonly enqueueAll: (jobs: readonly Omit<NewJob, 'now'>[]) => Promise<number[]> = (jobs) => Promise.all(jobs.map((job) => enqueue(job))),
   ) {
     this.#feed = feed;
   }
@@ -65,10 +79,9 @@ export class ScanService {
   async onPushed(events: readonly RegistryEvent[]): Promise<void> {
     const images = events.filter((event) => event.digest !== undefined && isScannableType(event.data));
     const reports = await this.#scans().reports(images.map((event) => event.digest!));
-    for (const event of images) {
-      if (reports.has(event.digest!)) continue;
-      await this.#queue(event.repository, event.digest!);
-    }
+    // Queued together, in two transactions whatever their number: a burst of pushes would otherwise cost two commits each.
+    const fresh = new Map(images.filter((event) => !reports.has(event.digest!)).map((event) => [event.digest!, event.repository]));
+    await this.#queue([...fresh].map(([digest, repository]) => ({ repository, digest })));
   }
 
   /** A scan asked for by a person or script: the image, or each platform of an index, scanned again. */
@@ -81,7 +94,7 @@ export class ScanService {
     if (!indexMediaTypes.has(parsed.mediaType) && !isScannable(parsed)) {
       throw new RegistryError('INVALID_REQUEST', `${repository}@${manifest.digest} is not a container image (its layers are not file systems): there is nothing to scan`);
     }
-    for (const digest of images) await this.#queue(repository, digest);
+    await this.#queue(images.map((digest) => ({ repository, digest })));
     return this.report(principal, repository, manifest.digest, {});
   }
 
@@ -100,13 +113,15 @@ export class ScanService {
       ? { packages: await this.#scans().packages(digest), findings: await this.#scans().findings(digest) }
       : { packages: [], findings: [] }));
     const facts = await this.metadata.insight().facts(digests);
+    // The SBOM Berth attached to each platform in this repository (sbom-attachment.ts).
+    const sboms = await Promise.all(digests.map(async (digest) => sbomView(await this.metadata.referrers(repository, digest))));
     return buildVulnerabilityReport({
       repository, reference, digest: manifest.digest, mediaType: parsed.mediaType, scannable: indexMediaTypes.has(parsed.mediaType) || isScannable(parsed),
       platforms: platforms.map((platform, index) => ({
         ...platform,
         os: platform.os ?? facts.get(platform.digest)?.os, architecture: platform.architecture ?? facts.get(platform.digest)?.architecture,
         variant: platform.variant ?? facts.get(platform.digest)?.variant,
-        report: reports.get(platform.digest), ...details[index]!,
+        report: reports.get(platform.digest), ...details[index]!, sbom: sboms[index],
       })),
     }, filter);
   }
@@ -138,7 +153,8 @@ export class ScanService {
         this.tally.unsupported++;
         return;
       }
-      scanned = await readImageInventory(parsed.layers, this.readBlob);
+      // With an external scanner used instead of the built-in one, Berth reads no layer and keeps no inventory.
+      scanned = this.external?.builtInRuns === false ? noInventory : await readImageInventory(parsed.layers, this.readBlob, this.walkLimits);
     } catch (error) {
       // What the image holds cannot be read (a corrupt or unsupported layer, a missing blob): the scan failed for good.
       const reason = error instanceof Error ? error.message : String(error);
@@ -162,12 +178,16 @@ export class ScanService {
     // Progress renews the job's lease with a write: worth it for a long scan, not for the many that take milliseconds.
     if (Date.now() - started > 2_000) await context.progress({ done: walk.layersRead, note: `${inventory.packages.length} packages found; matching advisories` });
     const findings = matchPackages(inventory.packages, storedRecords(await scans.advisoriesFor(packageKeys(inventory.packages))));
+    const reported = await this.#externalScan(repository, manifest, context, started);
+    if (reported === undefined) return;
+    const all = [...findings, ...reported.findings];
+    const scanner = [...(this.external?.builtInRuns === false ? [] : [builtInScanner]), ...reported.scanners].join('+');
     const now = Date.now();
     const completed = scanCompletedEvent(repository, digest, {
-      scanner: builtInScanner, distro: inventory.distro?.ecosystem ?? inventory.distro?.id ?? null, packages: inventory.packages.length,
-      summary: countBySeverity(findings),
+      scanner, distro: inventory.distro?.ecosystem ?? inventory.distro?.id ?? null, packages: inventory.packages.length,
+      summary: countBySeverity(all),
     }, now);
-    await scans.saveScan(digest, { scanner: builtInScanner, distro: inventory.distro, packages: inventory.packages, findings }, now, [completed]);
+    await scans.saveScan(digest, { scanner, distro: inventory.distro, packages: inventory.packages, findings: all, note: skippedNote(inventory.skipped) }, now, [completed]);
     this.epoch++;
     this.tally.completed++;
     // Advisories a feed refresh stored while this scan read its layers were matched against the images stored then,
@@ -176,6 +196,28 @@ export class ScanService {
     if (!sameFindings(findings, again)) await scans.replaceFindings(digest, again, Date.now());
     this.tally.seconds += (now - started) / 1000;
     this.log.info({ repository, digest, packages: inventory.packages.length, findings: findings.length, bytesRead: walk.bytesRead }, 'scanned an image');
+  }
+
+  /**
+   * The external scanners' findings of an image (none without external scanners); undefined when one failed: the
+   * scan is then marked failed with its reason (naming the scanner, the adapter's status and words), for good, as a
+   * person must look at the adapter before another scan can do better.
+   */
+  async #externalScan(repository: string, manifest: StoredManifest, context: JobContext, started: number): Promise<ExternalScanResult | undefined> {
+    if (this.external === undefined || !this.external.configured) return { scanners: [], findings: [] };
+    try {
+      return await this.external.scan({ repository, digest: manifest.digest, mediaType: manifest.mediaType }, context.signal,
+        (note) => context.progress({ done: 0, note }));
+    } catch (error) {
+      if (!(error instanceof ExternalScannerError)) throw error;
+      this.log.warn({ repository, digest: manifest.digest, scanner: error.scanner, status: error.status, reason: error.message }, 'an external scanner could not scan an image');
+      const now = Date.now();
+      await this.#scans().markFailed(manifest.digest, error.message, now, 'failed', [scanFailedEvent(repository, manifest.digest, { reason: error.message, scanner: error.scanner }, now)]);
+      this.epoch++;
+      this.tally.failed++;
+      this.tally.seconds += (now - started) / 1000;
+      return undefined;
+    }
   }
 
   /** Records a scan that failed on its last attempt for a reason of its own (the database, the blob store). */
@@ -200,25 +242,34 @@ export class ScanService {
     return this.enqueue({ kind: feedJobKind, payload: {}, uniqueKey: `${feedJobKind}:now`, runAfter: Date.now(), maxAttempts: 3 });
   }
 
-  /** Matches again the images that hold a package the changed advisories name, or had a finding of one. */
+  /**
+   * Matches again, as sets, the images that hold a package the changed advisories name or had a finding of one:
+   * each distinct package version is matched once, and only images whose findings changed are written, in slices
+   * so that pushes are never held behind one long transaction.
+   */
   async #rematch(changes: FeedChanges): Promise<void> {
     const scans = this.#scans();
-    const digests = new Set([...await scans.digestsWithPackages(changes.packages), ...await scans.digestsWithFindings(changes.ids)]);
-    for (const digest of digests) {
-      const [packages, before] = await Promise.all([scans.packages(digest), scans.findings(digest)]);
-      const findings = matchPackages(packages, storedRecords(await scans.advisoriesFor(packageKeys(packages))));
-      // Critical findings the last match did not have are news for those who run the image (webhooks).
-      const known = new Set(before.filter((finding) => finding.severity === 'CRITICAL').map((finding) => `${finding.advisoryId}\u0000${finding.packageSeq}`));
-      const found = findings.filter((finding) => finding.severity === 'CRITICAL' && !known.has(`${finding.advisoryId}\u0000${finding.packageSeq}`));
+    const ids = new Set(changes.ids);
+    const records = storedRecords((await scans.advisoriesFor(changes.packages)).filter((advisory) => ids.has(advisory.id)));
+    const changed = rematchImages(records, await scans.packagesNamed(changes.packages), await scans.findingsOf(changes.ids));
+    for (const slice of slices(changed, rematchSlice)) {
       const now = Date.now();
-      const advisories = [...new Set(found.map((finding) => finding.advisoryId))].sort();
-      const events = found.length === 0 ? [] : (await scans.repositoriesWith(digest)).map((repository) => vulnerabilityFoundEvent(repository, digest, {
-        advisories, critical: findings.filter((finding) => finding.severity === 'CRITICAL').length,
-      }, now));
-      if (!(await scans.replaceFindings(digest, findings, now, events))) continue;
+      const critical = slice.filter((image) => image.newCritical.length > 0);
+      const holders = await scans.repositoriesWith(critical.map((image) => image.digest));
+      const reports = await scans.reports(critical.map((image) => image.digest));
+      const rematches = slice.map((image) => ({
+        digest: image.digest, finishedAt: image.finishedAt, findings: image.findings, delta: image.delta,
+        events: image.newCritical.length === 0 ? [] : (holders.get(image.digest) ?? []).map((repository) => vulnerabilityFoundEvent(repository, image.digest, {
+          advisories: image.newCritical, critical: (reports.get(image.digest)?.counts.critical ?? 0) + image.delta.critical,
+        }, now)),
+      }));
+      const written = new Set(await scans.rematch(changes.ids, rematches, now));
+      if (written.size === 0) continue;
       this.epoch++;
-      this.tally.rematched++;
-      if (events.length > 0) await this.#quarantineWherePolicySays(digest, advisories, events.map((event) => event.repository), now);
+      this.tally.rematched += written.size;
+      for (const image of critical) {
+        if (written.has(image.digest)) await this.#quarantineWherePolicySays(image.digest, image.newCritical, holders.get(image.digest) ?? [], now);
+      }
     }
   }
 
@@ -236,10 +287,13 @@ export class ScanService {
     }
   }
 
-  async #queue(repository: string, digest: string): Promise<void> {
-    await this.#scans().markQueued(digest, builtInScanner, Date.now());
+  async #queue(images: readonly ScanJobPayload[]): Promise<void> {
+    if (images.length === 0) return;
+    await this.#scans().markQueued(images.map((image) => image.digest), builtInScanner, Date.now());
     this.epoch++;
-    await this.enqueue({ kind: scanJobKind, payload: { repository, digest } satisfies ScanJobPayload, uniqueKey: `${scanJobKind}:${digest}`, runAfter: Date.now(), maxAttempts: 3 });
+    await this.enqueueAll(images.map(({ repository, digest }) => ({
+      kind: scanJobKind, payload: { repository, digest } satisfies ScanJobPayload, uniqueKey: `${scanJobKind}:${digest}`, runAfter: Date.now(), maxAttempts: 3,
+    })));
   }
 
   async #resolve(principal: Principal, repository: string, reference: string): Promise<{ manifest: StoredManifest; parsed: ParsedManifest }> {
@@ -254,10 +308,11 @@ export class ScanService {
   }
 }
 
-function sameFindings(a: readonly NewFinding[], b: readonly NewFinding[]): boolean {
-  const key = (finding: NewFinding) => `${finding.advisoryId}\u0000${finding.packageSeq}\u0000${finding.severity}\u0000${finding.fixedVersion}`;
-  return a.length === b.length && a.map(key).sort().join('\n') === b.map(key).sort().join('\n');
-}
+/** What the built-in scanner knows of an image it does not read (an external scanner is used instead). */
+const noInventory: Awaited<ReturnType<typeof readImageInventory>> = {
+  inventory: { packages: [] },
+  walk: { layersRead: 0, entriesSeen: 0, entriesRejected: 0, rejected: [], filesTaken: 0, bytesRead: 0, bytesTaken: 0 },
+};
 
 function countBySeverity(findings: readonly { severity: string }[]): Record<string, number> {
   const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0, other: 0 };

@@ -35,6 +35,17 @@ export const scanningSchemas: Record<string, Schema> = {
     startedAt: time('When it started.'),
     finishedAt: time('When the image was last read.'),
     matchedAt: time('When its findings were last matched (a scan, or a rescan after the advisories changed).'),
+    sbom: {
+      type: ['object', 'null'], description: 'The SBOM Berth attached to the image as an OCI referrer in this repository (scanning.sbom); null until one is.',
+      properties: {
+        digest: { type: 'string', description: 'The SBOM manifest: GET /v2/{repository}/manifests/{digest}, or oras pull.' },
+        artifactType: { type: 'string', enum: ['application/vnd.cyclonedx+json', 'application/spdx+json'] },
+        format: { type: 'string', enum: ['cyclonedx', 'spdx'] },
+        size: { type: 'integer', description: 'The SBOM manifest\'s size in bytes.' },
+        created: time('When the inventory it holds was read (the scan).'),
+      },
+      required: ['digest', 'artifactType', 'format', 'size', 'created'], additionalProperties: false,
+    },
   }),
   Vulnerability: object({
     id: { type: 'string', description: 'The advisory (GHSA-…, DSA-…, ALPINE-CVE-…).' },
@@ -45,11 +56,16 @@ export const scanningSchemas: Record<string, Schema> = {
     package: { type: 'string', description: 'The package as installed (the binary package for OS packages).' },
     version: { type: 'string' },
     fixedVersion: nullable('string', { description: 'The lowest version that fixes it; null when no fix is known.' }),
-    kind: { type: 'string', enum: ['dpkg', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven'] },
+    kind: {
+      type: 'string', enum: ['dpkg', 'apk', 'rpm', 'npm', 'pypi', 'go', 'maven', 'reported'],
+      description: 'reported: named by an external scanner\'s report, which gives no ecosystem, file or purl (those are empty).',
+    },
     ecosystem: { type: 'string', description: 'The OSV ecosystem it was matched in (Debian:12, Alpine:v3.20, npm, …).' },
     sourcePackage: nullable('string', { description: 'The source package OS advisories name.' }),
     path: { type: 'string', description: 'The file in the image it was read from.' },
     purl: { type: 'string' },
+    scanner: { type: 'string', description: 'The scanner that found it: berth (built in), or an external scanner\'s name (GET /api/v1/scanners).' },
+    links: { type: 'array', items: { type: 'string' }, description: 'Links an external scanner gave to fuller descriptions.' },
     platforms: { type: 'array', items: { type: 'string' }, description: 'The image digests (platforms) it was found in.' },
   }),
   VulnerabilityReport: object({
@@ -97,6 +113,36 @@ export const scanningSchemas: Record<string, Schema> = {
     createdAt: time('When it was added.'),
   }),
   AllowedAdvisoryList: object({ items: { type: 'array', items: ref('AllowedAdvisory') } }),
+  ProjectImageScan: object({
+    repository: { type: 'string' },
+    digest: { type: 'string', description: 'The image (a platform of an index is listed on its own).' },
+    tags: { type: 'array', items: { type: 'string' }, description: 'The first few tags, by name, naming the image or an index that holds it.' },
+    tagCount: { type: 'integer' },
+    pushedAt: time('When it was pushed to the repository.'),
+    status,
+    reason: nullable('string', { description: 'Why the scan failed.' }),
+    scanner: nullable('string'),
+    summary: ref('SeveritySummary'),
+    finishedAt: time('When the image was last read.'),
+    matchedAt: time('When its findings were last matched.'),
+  }),
+  ProjectVulnerabilities: object({
+    project: { type: 'string' },
+    totals: object({
+      images: { type: 'integer', description: 'Image manifests of the project\'s repositories (one per repository), indexes and referrers left out.' },
+      byStatus: object(Object.fromEntries(['queued', 'scanning', 'done', 'failed', 'unsupported', 'not scanned'].map((name) => [name, { type: 'integer' }]))),
+      byWorstSeverity: {
+        ...object({
+          critical: { type: 'integer' }, high: { type: 'integer' }, medium: { type: 'integer' }, low: { type: 'integer' },
+          other: { type: 'integer' }, none: { type: 'integer', description: 'Scanned, with no finding.' },
+        }),
+        description: 'Images whose findings were ever matched, by their worst finding.',
+      },
+      findings: ref('SeveritySummary'),
+    }),
+    items: { type: 'array', items: ref('ProjectImageScan') },
+    next: nullable('string', { description: 'Pass as `last` for the next page; null on the last page.' }),
+  }),
   AllowAdvisory: object({
     advisory: { type: 'string', maxLength: 256 },
     reason: { type: 'string', minLength: 1, maxLength: 1024 },
@@ -128,6 +174,13 @@ export const scanningPaths: Record<string, Record<string, Schema>> = {
       body: 'ScanRequest', status: 202, response: 'VulnerabilityReport', errors: [400, 404],
       description: 'Queues the scan and answers at once with the report as it stands (status queued); poll GET /api/v1/vulnerabilities.',
     })),
+  },
+  '/api/v1/projects/{name}/vulnerabilities': {
+    get: withOff(readable(operation('getProjectVulnerabilities', {
+      summary: 'A project\'s images worst first (most critical findings, then high, …, then fixable), with its figures.', tag: 'vulnerabilities', public: true,
+      parameters: [projectName], response: 'ProjectVulnerabilities', paged: true, errors: [400, 401, 404, 429],
+      description: 'For whoever may pull from the project. Keyset pages: follow `next` (or the Link header); the totals cover the whole project on every page.',
+    }))),
   },
   '/api/v1/projects/{name}/vulnerability-policy': {
     get: withOff(operation('getVulnerabilityPolicy', {

@@ -4,6 +4,7 @@ import type { RegistryServices } from '../registry-services.js';
 import { apiActor, apiViewer, type ApiContext } from './api-auth.js';
 import { registerInsightRoutes } from './insight-routes.js';
 import { registerScanRoutes, registerVulnerabilityPolicyRoutes } from './scan-routes.js';
+import { registerScannerRoutes } from './scanner-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerGroupRoutes } from './groups-routes.js';
 import { registerMeRoutes } from './me-routes.js';
@@ -36,6 +37,7 @@ export function registerApiRoutes(app: FastifyInstance, services: RegistryServic
   registerInsightRoutes(app, api, services);
   registerScanRoutes(app, api, services);
   registerVulnerabilityPolicyRoutes(app, api, services);
+  registerScannerRoutes(app, api, services);
 
   // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
   app.all('/api/v1/*', async (request) => {

@@ -3,12 +3,13 @@ import { isSystemAdmin } from '../../auth/admin/admin-actor.js';
 import { principalName } from '../../auth/principal.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { ScanService } from '../../features/scanning/scan-service.js';
-import { allowlistBody, scanRequestBody, vulnerabilityPolicyBody, vulnerabilityQuery } from '../../features/scanning/scan-requests.js';
+import { allowlistBody, projectVulnerabilitiesQuery, scanRequestBody, vulnerabilityPolicyBody, vulnerabilityQuery } from '../../features/scanning/scan-requests.js';
 import type { VulnerabilityPolicyService } from '../../features/scanning/vulnerability-policy-service.js';
 import type { AllowedAdvisory, VulnerabilityPolicy } from '../../metadata/scan-store.js';
 import type { RegistryServices } from '../registry-services.js';
 import type { ApiContext } from './api-auth.js';
 import { jsonBody, noContent, param, queryOf } from './api-request.js';
+import { projectVulnerabilitiesView } from './project-vulnerability-views.js';
 
 /**
  * Vulnerabilities: an image's (or each platform of an index's) scan state and findings, for whoever may pull it;
@@ -24,6 +25,22 @@ export function registerScanRoutes(app: FastifyInstance, api: ApiContext, servic
     const principal = await api.viewer(request);
     const { repository, reference, ...filter } = queryOf(request, vulnerabilityQuery);
     reply.send(await scans().report(principal, repository, reference, filter));
+  });
+
+  // A project's images, worst first, with its figures: for whoever may pull from the project.
+  app.get('/api/v1/projects/:name/vulnerabilities', async (request, reply) => {
+    const principal = await api.viewer(request);
+    const { n, last } = queryOf(request, projectVulnerabilitiesQuery);
+    const overviews = services.projectVulnerabilities;
+    if (overviews === undefined) throw new RegistryError('UNSUPPORTED', 'vulnerability scanning is turned off on this registry (scanning.enabled: false)');
+    const overview = await overviews.overview(principal, param(request, 'name'), last, n);
+    if (overview.next !== undefined) {
+      const [path, search = ''] = request.url.split('?');
+      const query = new URLSearchParams(search);
+      query.set('last', overview.next);
+      reply.header('link', `<${path}?${query.toString()}>; rel="next"`);
+    }
+    reply.send(projectVulnerabilitiesView(overview));
   });
 
   app.post('/api/v1/scans', async (request, reply) => {

@@ -58,6 +58,31 @@ export function readGoBuildInfo(binary: Uint8Array): GoBuildInfo | undefined {
   return decode(elf, findMagic(elf.bytes, 0, elf.bytes.length));
 }
 
+/** Bytes read past the magic for the module info of a large binary: real ones are tens of kilobytes. */
+const WINDOW_TAIL = MAX_STRING_LENGTH;
+
+/**
+ * For a binary too large to hold: where Go's build info would be, from its head (the ELF header and program
+ * headers): the start of its first writable data segment, where Go's linker puts `.go.buildinfo`.
+ */
+export function goBuildInfoWindow(head: Buffer): { from: number; length: number } | undefined {
+  const elf = parseElf(head);
+  const data = elf?.segments.find((segment) => (segment.flags & (PF_X | PF_W)) === PF_W);
+  return data === undefined ? undefined : { from: data.offset, length: SEARCH_WINDOW + WINDOW_TAIL };
+}
+
+/**
+ * The build info of a large binary read in part: its head and the window `goBuildInfoWindow` asked for. Only the
+ * inline form of Go 1.18 and later is read so; older toolchains point at strings elsewhere in the file.
+ */
+export function readGoBuildInfoWindow(head: Buffer, window: { from: number; bytes: Buffer }): GoBuildInfo | undefined {
+  const elf = parseElf(head);
+  if (elf === undefined) return undefined;
+  const found = findMagic(window.bytes, 0, Math.min(window.bytes.length, SEARCH_WINDOW));
+  if (found === undefined || (window.bytes[found + 15]! & FLAG_INLINE_STRINGS) === 0) return undefined;
+  return decode({ ...elf, bytes: window.bytes }, found);
+}
+
 function parseElf(bytes: Buffer): Elf | undefined {
   if (bytes.length < 52 || bytes.readUInt32BE(0) !== 0x7f454c46) return undefined;
   const is64 = bytes[4] === 2;

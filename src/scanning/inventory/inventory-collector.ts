@@ -10,14 +10,14 @@
  * `info/*.list`, distroless `status.d/*.md5sums` and apk's file lines; rpm's file lists are not read, so on rpm
  * distros such packages are reported twice.
  */
-import type { Distro, InstalledPackage, Inventory, LayerFileSink } from '../model.js';
+import type { Distro, FileWindow, InstalledPackage, Inventory, LayerFileSink, PartialRead, SkippedFile } from '../model.js';
 import { apkInstalledPaths, parseApkInstalled } from './apk-installed.js';
 import { dpkgListedPaths, dpkgMd5sumsPaths, parseDpkgStatus } from './dpkg-status.js';
-import { goPackages, readGoBuildInfo } from './go-buildinfo.js';
+import { goBuildInfoWindow, goPackages, readGoBuildInfo, readGoBuildInfoWindow } from './go-buildinfo.js';
 import { NESTED_ARCHIVE_SEPARATOR, isJavaArchiveName, readJavaArchive } from './java-archives.js';
-import { isNpmPackageManifest, parseNpmPackageJson } from './npm-packages.js';
+import { isNpmPackageManifest, readNpmPackageJson } from './npm-packages.js';
 import { identifyDistro } from './os-release.js';
-import { isPythonMetadataPath, parsePythonMetadata } from './python-metadata.js';
+import { isPythonMetadataPath, readPythonMetadata } from './python-metadata.js';
 import { packageUrl } from './purl.js';
 import { type RpmDatabaseKind, type RpmHeader, readRpmDatabase } from './rpm/rpm-database.js';
 
@@ -37,7 +37,26 @@ const MAX_SIZE: Record<Role, number> = {
   npm: 4 * MiB,
   python: 4 * MiB,
   java: 256 * MiB,
-  executable: 256 * MiB,
+  // Executables past PARTIAL_EXECUTABLE are read in part (their head and the window their data starts at).
+  executable: 16 * 1024 * MiB,
+};
+// Executables larger than this are not held whole: memory stays bounded with a 2 GiB CUDA-linked binary in a layer.
+const PARTIAL_EXECUTABLE = 8 * MiB;
+// An ELF's header and program headers sit at its start.
+const ELF_HEAD = 64 * 1024;
+const executableWindow: PartialRead = { head: ELF_HEAD, window: goBuildInfoWindow };
+// What each role is, in the sentence that names a file skipped for its size.
+const ROLE_NAMES: Record<Role, string> = {
+  release: 'a release file',
+  dpkg: 'a dpkg database',
+  'dpkg-distroless': 'a distroless dpkg entry',
+  'dpkg-files': 'a dpkg file list',
+  apk: 'an apk database',
+  rpm: 'an rpm database',
+  npm: 'a package.json',
+  python: 'Python metadata',
+  java: 'a Java archive',
+  executable: 'an executable searched for Go build info',
 };
 // Counts that bound what is kept whatever the image: distroless status files, paths OS packages own (a large
 // Debian install owns about 300,000), symbolic links and language packages.
@@ -45,9 +64,12 @@ const MAX_DISTROLESS_FILES = 10_000;
 const MAX_OWNED_PATHS = 500_000;
 const MAX_LINKS = 500_000;
 const MAX_LANGUAGE_PACKAGES = 500_000;
+// Files named as skipped; past this many the rest are skipped without a name (the report shows the first few anyway).
+const MAX_SKIPPED = 1000;
 // Linux's own limit on the links one path lookup follows (MAXSYMLINKS); a loop stops there.
 const MAX_LINK_HOPS = 40;
 const ELF_MAGIC = 0x7f454c46;
+const SHARED_LIBRARY = /\.so(?:\.[0-9.]+)?$/;
 const EXECUTABLE_BITS = 0o111;
 
 const RELEASE_FILES = ['etc/os-release', 'usr/lib/os-release', 'etc/debian_version', 'etc/alpine-release'];
@@ -73,16 +95,26 @@ export class InventoryCollector implements LayerFileSink {
   private readonly ownedPaths = new Set<string>();
   private readonly links: LinkTable = new Map();
   private readonly languagePackages: InstalledPackage[] = [];
+  private readonly skipped: SkippedFile[] = [];
 
-  wants(path: string, size: number, mode: number): boolean {
+  wants(path: string, size: number, mode: number): boolean | PartialRead {
     const role = roleOf(path, mode);
-    if (role === undefined || size > MAX_SIZE[role]) return false;
-    if (role === 'dpkg-distroless' && this.distroless.size >= MAX_DISTROLESS_FILES) return false;
+    if (role === undefined) return false;
+    if (size > MAX_SIZE[role]) {
+      // Shared libraries carry execute bits and, in CUDA and machine-learning images, pass the cap by the dozen;
+      // they are seldom Go programs, and naming each would bury the files that matter.
+      if (role !== 'executable' || !SHARED_LIBRARY.test(path)) this.skip(path, `${size} bytes, more than the ${MAX_SIZE[role]} read from ${ROLE_NAMES[role]}`);
+      return false;
+    }
+    if (role === 'dpkg-distroless' && this.distroless.size >= MAX_DISTROLESS_FILES) {
+      this.skip(path, `past the ${MAX_DISTROLESS_FILES} distroless dpkg entries read`);
+      return false;
+    }
     this.pending.set(path, role);
-    return true;
+    return role === 'executable' && size > PARTIAL_EXECUTABLE ? executableWindow : true;
   }
 
-  take(path: string, bytes: Buffer): void {
+  take(path: string, bytes: Buffer, window?: FileWindow): void {
     const role = this.pending.get(path);
     this.pending.delete(path);
     if (role === undefined) return;
@@ -99,20 +131,23 @@ export class InventoryCollector implements LayerFileSink {
         this.own(path.endsWith('.md5sums') ? dpkgMd5sumsPaths(bytes.toString('utf8')) : dpkgListedPaths(bytes.toString('utf8')));
         return;
       case 'rpm':
-        this.rpmHeaders.set(path, readRpmHeaders(RPM_KIND.get(path)!, bytes));
+        this.rpmHeaders.set(path, this.readRpmHeaders(path, bytes));
         return;
       case 'npm':
-        this.addLanguagePackages([parseNpmPackageJson(bytes.toString('utf8'), path)]);
+        this.addLanguagePackage(path, readNpmPackageJson(bytes.toString('utf8'), path));
         return;
       case 'python':
-        this.addLanguagePackages([parsePythonMetadata(bytes.toString('utf8'), path)]);
+        this.addLanguagePackage(path, readPythonMetadata(bytes.toString('utf8'), path));
         return;
-      case 'java':
-        this.addLanguagePackages(readJavaArchive(bytes, path));
+      case 'java': {
+        const problems: SkippedFile[] = [];
+        this.addLanguagePackages(readJavaArchive(bytes, path, undefined, problems));
+        for (const problem of problems) this.skip(problem.path, problem.reason);
         return;
+      }
       case 'executable': {
         if (bytes.length < 4 || bytes.readUInt32BE(0) !== ELF_MAGIC) return;
-        const info = readGoBuildInfo(bytes);
+        const info = window === undefined ? readGoBuildInfo(bytes) : readGoBuildInfoWindow(bytes, window);
         if (info !== undefined) this.addLanguagePackages(goPackages(info, path));
         return;
       }
@@ -142,13 +177,26 @@ export class InventoryCollector implements LayerFileSink {
     // By path, so the result does not depend on the order of layers; stable, so one file's packages keep theirs.
     unowned.sort((a, b) => compareText(a.path, b.path));
     packages.push(...unowned);
-    return distro === undefined ? { packages } : { distro, packages };
+    const inventory: Inventory = distro === undefined ? { packages } : { distro, packages };
+    if (this.skipped.length > 0) inventory.skipped = this.skipped;
+    return inventory;
   }
 
   /** The text of a kept file, following links through the merged view. */
   private read(path: string): string | undefined {
-    const resolved = resolveLinks(this.links, path);
+    const resolved = this.resolve(path);
     return resolved === undefined ? undefined : this.kept.get(resolved);
+  }
+
+  /** `resolveLinks`, naming a file the scanner looks for whose links loop. */
+  private resolve(path: string): string | undefined {
+    const resolved = resolveLinks(this.links, path);
+    if (resolved === undefined) this.skip(path, `its links loop (more than ${MAX_LINK_HOPS} followed)`);
+    return resolved;
+  }
+
+  private skip(path: string, reason: string): void {
+    if (this.skipped.length < MAX_SKIPPED && !this.skipped.some((skipped) => skipped.path === path)) this.skipped.push({ path, reason });
   }
 
   private dpkgPackages(distro: Distro | undefined): InstalledPackage[] {
@@ -167,7 +215,7 @@ export class InventoryCollector implements LayerFileSink {
   /** apk's database: apk v3 may keep it under usr/lib, with lib/apk a link to it. */
   private apkDatabase(): { path: string; text: string } | undefined {
     for (const path of APK_DATABASES) {
-      const resolved = resolveLinks(this.links, path);
+      const resolved = this.resolve(path);
       const text = resolved === undefined ? undefined : this.kept.get(resolved);
       if (resolved !== undefined && text !== undefined) return { path: resolved, text };
     }
@@ -184,6 +232,22 @@ export class InventoryCollector implements LayerFileSink {
     for (const path of paths) {
       if (this.ownedPaths.size >= MAX_OWNED_PATHS) return;
       this.ownedPaths.add(path);
+    }
+  }
+
+  /** A manifest's package, or the reason it names none. */
+  private addLanguagePackage(path: string, read: InstalledPackage | string): void {
+    if (typeof read === 'string') this.skip(path, read);
+    else this.addLanguagePackages([read]);
+  }
+
+  private readRpmHeaders(path: string, bytes: Buffer): RpmHeader[] {
+    try {
+      return readRpmDatabase(RPM_KIND.get(path)!, bytes);
+    } catch (error) {
+      // The reader promises not to throw; a database it cannot read must not cost the rest of the inventory either.
+      this.skip(path, `not a readable rpm database (${error instanceof Error ? error.message : String(error)})`);
+      return [];
     }
   }
 
@@ -211,15 +275,6 @@ function roleOf(path: string, mode: number): Role | undefined {
   if (isJavaArchiveName(path)) return 'java';
   if ((mode & EXECUTABLE_BITS) !== 0) return 'executable';
   return undefined;
-}
-
-function readRpmHeaders(kind: RpmDatabaseKind, bytes: Buffer): RpmHeader[] {
-  try {
-    return readRpmDatabase(kind, bytes);
-  } catch {
-    // The reader promises not to throw; a database it cannot read must not cost the rest of the inventory either.
-    return [];
-  }
 }
 
 /** An rpm as the inventory lists it: `[epoch:]version-release`, matched by the name of its source rpm. */

@@ -8,7 +8,7 @@
  * `app.jar!/BOOT-INF/lib/snakeyaml-1.33.jar`.
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import type { InstalledPackage } from '../model.js';
+import type { InstalledPackage, SkippedFile } from '../model.js';
 import { packageUrl } from './purl.js';
 
 /** The separator between an archive's path and an entry inside it. */
@@ -51,23 +51,31 @@ interface Budget {
   entries: number;
   inflated: number;
   packages: number;
+  /** Where archives that could not be opened are named, with why. */
+  problems: SkippedFile[] | undefined;
 }
 
 class OverBudget extends Error {}
 
-/** The Maven artifacts in an archive and the archives nested in it; junk, or whatever lies past a cap, yields nothing. */
-export function readJavaArchive(bytes: Uint8Array, path: string, limits: Readonly<JavaArchiveLimits> = defaultJavaArchiveLimits): InstalledPackage[] {
+/**
+ * The Maven artifacts in an archive and the archives nested in it; junk, or whatever lies past a cap, yields nothing,
+ * and is named in `problems` when given (an archive without pom.properties is no problem: many jars have none).
+ */
+export function readJavaArchive(bytes: Uint8Array, path: string, limits: Readonly<JavaArchiveLimits> = defaultJavaArchiveLimits,
+  problems?: SkippedFile[]): InstalledPackage[] {
   const packages: InstalledPackage[] = [];
-  readArchive(bytes, path, 0, { limits, entries: 0, inflated: 0, packages: 0 }, packages);
+  readArchive(bytes, path, 0, { limits, entries: 0, inflated: 0, packages: 0, problems }, packages);
   return packages;
 }
 
 function readArchive(bytes: Uint8Array, location: string, depth: number, budget: Budget, out: InstalledPackage[]): void {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes, { filter: (entry) => admit(entry, depth, budget) });
-  } catch {
+    entries = unzipSync(bytes, { filter: (entry) => admit(entry, location, depth, budget) });
+  } catch (error) {
     // Not a zip, a damaged one, or over the entry cap (`admit` throws to stop fflate's loop): nothing from it.
+    const why = error instanceof OverBudget ? error.message : `not a readable zip archive (${error instanceof Error ? error.message : String(error)})`;
+    budget.problems?.push({ path: location, reason: why });
     return;
   }
   const seen = new Set<string>();
@@ -85,14 +93,18 @@ function readArchive(bytes: Uint8Array, location: string, depth: number, budget:
 }
 
 /** Whether fflate should extract an entry; the sizes an entry declares are charged before it is inflated. */
-function admit(entry: UnzipFileInfo, depth: number, budget: Budget): boolean {
-  if (++budget.entries > budget.limits.maxEntries) throw new OverBudget('too many zip entries');
+function admit(entry: UnzipFileInfo, location: string, depth: number, budget: Budget): boolean {
+  if (++budget.entries > budget.limits.maxEntries) throw new OverBudget(`more zip entries than the ${budget.limits.maxEntries} read in all`);
   if (entry.compression !== STORED && entry.compression !== DEFLATED) return false;
   const size = Math.max(entry.size, entry.originalSize);
   const wanted = isPomProperties(entry.name)
     ? size <= MAX_POM_PROPERTIES_SIZE
     : depth < budget.limits.maxNestingDepth && isJavaArchiveName(entry.name);
-  if (!wanted || budget.inflated + size > budget.limits.maxInflatedBytes) return false;
+  if (!wanted) return false;
+  if (budget.inflated + size > budget.limits.maxInflatedBytes) {
+    budget.problems?.push({ path: `${location}${NESTED_ARCHIVE_SEPARATOR}${entry.name}`, reason: `not opened: it would inflate past the ${budget.limits.maxInflatedBytes} bytes read from one archive` });
+    return false;
+  }
   budget.inflated += size;
   return true;
 }

@@ -23,17 +23,23 @@ export function isNpmPackageManifest(path: string): boolean {
 
 /** The package a manifest describes, or undefined when it is not JSON or lacks a usable name and version. */
 export function parseNpmPackageJson(text: string, path: string): InstalledPackage | undefined {
+  const read = readNpmPackageJson(text, path);
+  return typeof read === 'string' ? undefined : read;
+}
+
+/** The package a manifest describes, or why it names none (the report names such files). */
+export function readNpmPackageJson(text: string, path: string): InstalledPackage | string {
   let manifest: unknown;
   try {
     manifest = JSON.parse(text);
-  } catch {
-    return undefined;
+  } catch (error) {
+    return `not valid JSON (${error instanceof Error ? error.message.slice(0, 120) : 'unparseable'})`;
   }
-  if (typeof manifest !== 'object' || manifest === null) return undefined;
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) return 'not a JSON object';
   const { name, version } = manifest as { name?: unknown; version?: unknown };
-  if (typeof name !== 'string' || typeof version !== 'string') return undefined;
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH || /[\s\\]/.test(name)) return undefined;
-  if (version.length === 0 || version.length > MAX_VERSION_LENGTH || /\s/.test(version)) return undefined;
+  if (typeof name !== 'string' || typeof version !== 'string') return 'no "name" and "version" strings';
+  if (name.length === 0 || name.length > MAX_NAME_LENGTH || /[\s\\]/.test(name)) return 'its "name" is not an npm package name';
+  if (version.length === 0 || version.length > MAX_VERSION_LENGTH || /\s/.test(version)) return 'its "version" is empty, too long or holds spaces';
   const pkg: InstalledPackage = { kind: 'npm', name, version, ecosystem: 'npm', purl: '', path };
   pkg.purl = packageUrl(pkg);
   return pkg;

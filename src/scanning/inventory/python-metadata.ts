@@ -30,6 +30,12 @@ export function normalisePypiName(name: string): string {
 
 /** The distribution a metadata file describes, or undefined when its headers name none (junk, a truncated file). */
 export function parsePythonMetadata(text: string, path: string): InstalledPackage | undefined {
+  const read = readPythonMetadata(text, path);
+  return typeof read === 'string' ? undefined : read;
+}
+
+/** The distribution a metadata file describes, or why it names none (the report names such files). */
+export function readPythonMetadata(text: string, path: string): InstalledPackage | string {
   let name: string | undefined;
   let version: string | undefined;
   let count = 0;
@@ -42,8 +48,9 @@ export function parsePythonMetadata(text: string, path: string): InstalledPackag
     if (key === 'name' && name === undefined) name = line.slice(colon + 1).trim();
     else if (key === 'version' && version === undefined) version = line.slice(colon + 1).trim();
   }
-  if (name === undefined || version === undefined || !NAME.test(name)) return undefined;
-  if (version.length > MAX_VERSION_LENGTH || !VERSION.test(version)) return undefined;
+  if (name === undefined || version === undefined) return 'no Name and Version headers';
+  if (!NAME.test(name)) return 'its Name is not a Python distribution name';
+  if (version.length > MAX_VERSION_LENGTH || !VERSION.test(version)) return 'its Version is not a version';
   const pkg: InstalledPackage = { kind: 'pypi', name: normalisePypiName(name), version, ecosystem: 'PyPI', purl: '', path };
   pkg.purl = packageUrl(pkg);
   return pkg;

@@ -34,9 +34,27 @@ export class CorruptLayerError extends LayerError {
 /** A layer past one of the walker's limits; `limit` names the `WalkLimits` field that was exceeded. */
 export class LayerLimitError extends LayerError {
   readonly limit: string;
+  /** The limit's value. */
+  readonly value: number;
   constructor(limit: string, value: number, layer: number) {
     super(`past the walker's limit ${limit} (${value}): the image is too large to scan, or hostile`, layer);
     this.name = 'LayerLimitError';
     this.limit = limit;
+    this.value = value;
+  }
+}
+
+/**
+ * A layer whose bytes hash to something other than the digest its manifest names: the blob store's copy was damaged
+ * or changed after the push verified it. Its files would be another image's, so none of them is believed.
+ */
+export class LayerDigestError extends LayerError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string, layer: number | undefined) {
+    super(`its bytes do not match its digest: they hash to ${actual}, so the stored blob was damaged or changed after it was pushed`, layer);
+    this.name = 'LayerDigestError';
+    this.expected = expected;
+    this.actual = actual;
   }
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import tarStream, { type Header } from 'tar-stream';
-import type { LayerFileSink } from '../model.js';
+import type { FileWindow, LayerFileSink, PartialRead } from '../model.js';
+import { checkDigest } from './digest-check.js';
 import { CorruptLayerError, LayerError, LayerLimitError } from './layer-errors.js';
 import { layerCompression, openLayerTar } from './layer-stream.js';
 import { MergedTree } from './merged-tree.js';
@@ -16,6 +17,8 @@ import { normaliseTarPath, readWhiteout } from './tar-paths.js';
 /** One layer of an image, as its manifest lists it. */
 export interface LayerSource {
   mediaType: string;
+  /** The digest the manifest names: when given, a blob whose bytes hash otherwise fails the walk (`LayerDigestError`). */
+  digest?: string;
   /** The blob's bytes, as stored (compressed). The walker destroys the stream when done with it. */
   open(): Promise<NodeJS.ReadableStream | Readable>;
 }
@@ -34,6 +37,12 @@ export interface WalkLimits {
   maxTreeNodes: number;
   /** Bytes of one file the sink wants; the sink caps its own sizes, this only guards against a sink that does not. */
   maxFileBytes: number;
+  /**
+   * Bytes of tar archive read from all layers, after decompression. Memory is bounded whatever a layer inflates to
+   * (it is streamed); this bounds the time: a gzip bomb inflates 1 MiB into 1 GiB, and a scan holds its node's job
+   * runner while it reads.
+   */
+  maxUncompressedBytes: number;
 }
 
 export const defaultWalkLimits: Readonly<WalkLimits> = {
@@ -42,7 +51,21 @@ export const defaultWalkLimits: Readonly<WalkLimits> = {
   maxPathLength: 4096,
   maxTreeNodes: 2_000_000,
   maxFileBytes: 512 * 1024 * 1024,
+  // The largest real images (CUDA and machine-learning stacks) hold about 20 GiB.
+  maxUncompressedBytes: 32 * 1024 ** 3,
 };
+
+/** How many refused entries a summary names; the count goes on past it. */
+const MAX_NAMED_REJECTIONS = 100;
+
+/** A tar entry the walk refused, and why: its name leaves the image's root, or holds NUL. */
+export interface RejectedEntry {
+  /** The layer's position in the manifest (0 = bottom). */
+  layer: number;
+  /** The name as written in the tar (control characters shown as `?`, cut at 256 characters). */
+  name: string;
+  reason: string;
+}
 
 export interface WalkSummary {
   layersRead: number;
@@ -50,6 +73,8 @@ export interface WalkSummary {
   entriesSeen: number;
   /** Entries skipped because their name leaves the image's root or holds NUL. */
   entriesRejected: number;
+  /** The first of them, named. */
+  rejected: RejectedEntry[];
   /** Files passed to `sink.take`. */
   filesTaken: number;
   /** Bytes of tar archive read, after decompression. */
@@ -65,7 +90,7 @@ export interface WalkSummary {
  */
 export async function walkMergedLayers(layers: readonly LayerSource[], sink: LayerFileSink, limits: Partial<WalkLimits> = {}): Promise<WalkSummary> {
   const caps: WalkLimits = { ...defaultWalkLimits, ...limits };
-  const summary: WalkSummary = { layersRead: 0, entriesSeen: 0, entriesRejected: 0, filesTaken: 0, bytesRead: 0, bytesTaken: 0 };
+  const summary: WalkSummary = { layersRead: 0, entriesSeen: 0, entriesRejected: 0, rejected: [], filesTaken: 0, bytesRead: 0, bytesTaken: 0 };
   let layer = layers.length - 1;
   const tree = new MergedTree(caps.maxTreeNodes, () => new LayerLimitError('maxTreeNodes', caps.maxTreeNodes, layer));
   for (; layer >= 0; layer--) {
@@ -89,7 +114,8 @@ class LayerWalk {
 
   async run(source: LayerSource): Promise<void> {
     layerCompression(source.mediaType, this.layer);
-    const blob = await source.open();
+    const opened = await source.open();
+    const blob = source.digest === undefined ? opened : checkDigest(opened, source.digest, this.layer);
     blob.on('error', (error: unknown) => {
       this.readError ??= error;
     });
@@ -97,8 +123,11 @@ class LayerWalk {
     let tar: Readable | undefined;
     try {
       tar = await openLayerTar(source.mediaType, blob, this.layer).catch(this.failed);
+      const inflating = tar;
       tar.on('data', (chunk: Buffer) => {
         this.summary.bytesRead += chunk.length;
+        const cap = this.limits.maxUncompressedBytes;
+        if (this.summary.bytesRead > cap) inflating.destroy(new LayerLimitError('maxUncompressedBytes', cap, this.layer));
       });
       tar.on('error', (error: Error) => extract.destroy(error));
       tar.pipe(extract);
@@ -118,7 +147,7 @@ class LayerWalk {
     this.count(header);
     const path = normaliseTarPath(header.name);
     if (path === undefined || path === '') {
-      if (path === undefined) this.summary.entriesRejected++;
+      if (path === undefined) this.reject(header.name);
       return this.drain(entry);
     }
     const whiteout = readWhiteout(path);
@@ -145,6 +174,14 @@ class LayerWalk {
     return this.drain(entry);
   }
 
+  private reject(name: string): void {
+    const { summary } = this;
+    summary.entriesRejected++;
+    if (summary.rejected.length >= MAX_NAMED_REJECTIONS) return;
+    const reason = name.includes('\0') ? 'its name holds a NUL character' : 'its name climbs out of the image\'s root';
+    summary.rejected.push({ layer: this.layer, name: name.slice(0, 256).replace(/[\u0000-\u001f\u007f]/g, '?'), reason });
+  }
+
   private count(header: Header): void {
     this.entries++;
     this.summary.entriesSeen++;
@@ -158,7 +195,15 @@ class LayerWalk {
 
   private async offerFile(path: string, entry: Entry): Promise<void> {
     const size = entry.header.size ?? 0;
-    if (!this.sink.wants(path, size, entry.header.mode ?? 0)) return this.drain(entry);
+    const wanted = this.sink.wants(path, size, entry.header.mode ?? 0);
+    if (wanted === false) return this.drain(entry);
+    if (wanted !== true) {
+      const { head, window } = await this.readPartial(entry, size, wanted).catch(this.failed);
+      await this.sink.take(path, head, window);
+      this.summary.filesTaken++;
+      this.summary.bytesTaken += head.length + (window?.bytes.length ?? 0);
+      return;
+    }
     if (size > this.limits.maxFileBytes) throw new LayerLimitError('maxFileBytes', this.limits.maxFileBytes, this.layer);
     const bytes = await this.readWhole(entry, size).catch(this.failed);
     await this.sink.take(path, bytes);
@@ -166,10 +211,52 @@ class LayerWalk {
     this.summary.bytesTaken += bytes.length;
   }
 
+  /** A file's head, then the window the head points to, as the entry streams past; the rest is dropped. */
+  private async readPartial(entry: Entry, size: number, wanted: PartialRead): Promise<{ head: Buffer; window: FileWindow | undefined }> {
+    const head = Buffer.allocUnsafe(Math.min(size, wanted.head, this.limits.maxFileBytes));
+    let headFilled = 0;
+    let range: { from: number; to: number } | undefined;
+    let window: Buffer | undefined;
+    let offset = 0;
+    for await (const data of entry) {
+      const chunk = data as Buffer;
+      const start = offset;
+      offset += chunk.length;
+      if (headFilled < head.length) {
+        headFilled += chunk.copy(head, headFilled, 0, Math.min(chunk.length, head.length - headFilled));
+        if (headFilled < head.length) continue;
+        const asked = wanted.window(head);
+        // A window past the end, or larger than one file may be, is cut to what there is and what is allowed.
+        if (asked !== undefined && asked.from >= 0 && asked.from < size && asked.length > 0) {
+          const to = Math.min(size, asked.from + Math.min(asked.length, this.limits.maxFileBytes));
+          range = { from: asked.from, to };
+          window = Buffer.allocUnsafe(to - asked.from);
+          // A window that begins inside the head takes that part from it (this chunk's part is copied below).
+          if (range.from < head.length) head.copy(window, 0, range.from, Math.min(head.length, range.to));
+        }
+      }
+      if (range === undefined || window === undefined || offset <= range.from || start >= range.to) continue;
+      const from = Math.max(start, range.from);
+      const to = Math.min(offset, range.to);
+      chunk.copy(window, from - range.from, from - start, to - start);
+    }
+    const filled = range === undefined ? 0 : Math.max(0, Math.min(offset, range.to) - range.from);
+    return {
+      head: headFilled === head.length ? head : head.subarray(0, headFilled),
+      window: range === undefined || window === undefined ? undefined : { from: range.from, bytes: window.subarray(0, filled) },
+    };
+  }
+
+  /**
+   * One buffer of the size the header declares (tar-stream hands over no more), filled as chunks arrive: keeping the
+   * chunks and joining them at the end would hold a 200 MiB executable twice. Untouched pages of a header that lies
+   * about its size cost no memory, and the stream then ends short, as a corrupt layer.
+   */
   private async readWhole(entry: Entry, size: number): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks, size);
+    const whole = Buffer.allocUnsafe(size);
+    let filled = 0;
+    for await (const chunk of entry) filled += (chunk as Buffer).copy(whole, filled);
+    return filled === size ? whole : whole.subarray(0, filled);
   }
 
   /** Skipped entries must still be read to their end before the parser moves on; their bytes are dropped. */

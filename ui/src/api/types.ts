@@ -276,6 +276,17 @@ export interface PlatformScan {
   readonly finishedAt?: string;
   /** When the findings were last matched against the advisories (the scan, or a rescan after the feed changed). */
   readonly matchedAt?: string;
+  /** The SBOM Berth attached to the image as a referrer in this repository; null until one is. */
+  readonly sbom?: AttachedSbom | null;
+}
+
+/** An SBOM referrer Berth attached to a scanned image. */
+export interface AttachedSbom {
+  readonly digest: string;
+  readonly artifactType: string;
+  readonly format?: 'cyclonedx' | 'spdx';
+  readonly size: number;
+  readonly created?: string;
 }
 
 export interface Vulnerability {

@@ -10,6 +10,7 @@ import { PullCommands } from '../components/pull-commands.js';
 import { formatBytes, formatCount, platformName, shortDigest } from '../format.js';
 import { parseReference, paths } from '../paths.js';
 import { useSession } from '../session.js';
+import { attachedByBerth, sbomLabel } from './artifact/sbom-label.js';
 import { Vulnerabilities } from './artifact/vulnerabilities.js';
 import { useProjectCapabilities } from './project/capabilities.js';
 
@@ -227,10 +228,11 @@ function Referrers({ repository, referrers }: { readonly repository: string; rea
           <ul className="referrers">
             {items.map((item) => (
               <li key={item.digest}>
+                {group === 'sbom' && <><strong>{sbomLabel(item.artifactType)}</strong>{attachedByBerth(item.annotations) && <> <Badge>from Berth's scan</Badge></>}{' '}</>}
                 <Link href={paths.artifact(repository, item.digest)}><code>{shortDigest(item.digest)}</code></Link>
                 {' '}<code>{item.artifactType ?? item.mediaType}</code> <span className="muted">{formatBytes(item.size)}</span>
                 {item.annotations && Object.keys(item.annotations).length > 0 && (
-                  <div className="muted small-text">{Object.entries(item.annotations).map(([key, value]) => `${key}=${value}`).join(' · ')}</div>
+                  <div className="muted small-text wrap-anywhere">{Object.entries(item.annotations).map(([key, value]) => `${key}=${value}`).join(' · ')}</div>
                 )}
               </li>
             ))}

@@ -1,9 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { Link } from 'wouter';
 import { ApiError, change, withQuery } from '../../api/client.js';
 import type { AdvisoryFeed, PlatformScan, VulnerabilityReport } from '../../api/types.js';
 import { useResource } from '../../api/use-api.js';
 import { Empty, ErrorNote, Loading, Time, useAction } from '../../components/common.js';
 import { SearchBox } from '../../components/search-box.js';
+import { paths } from '../../paths.js';
+import { sbomLabel } from './sbom-label.js';
 import { distroName, PlatformScans, platformLabel, SeverityCounts, statusNames, VulnerabilityTable } from './vulnerability-table.js';
 
 /** How often a scan still under way is read again. */
@@ -35,6 +38,13 @@ export function Vulnerabilities({ repository, digest, pushedAt, canScan }: {
   const data = report.data && posted ? { ...report.data, status: posted.report.status, platforms: posted.report.platforms } : report.data;
   // While an image is queued or scanned again the API lists no findings for it: the list waits for the scan.
   const anyDone = (data?.platforms ?? []).some((platform) => platform.status === 'done');
+  // A link to this section (`#vulnerabilities`, as the project's overview makes) brings it into view once it has its report.
+  const broughtIntoView = useRef(false);
+  useEffect(() => {
+    if (data === undefined || broughtIntoView.current || location.hash !== '#vulnerabilities') return;
+    broughtIntoView.current = true;
+    document.getElementById('vulnerabilities-heading')?.scrollIntoView();
+  }, [data]);
   // Read once a scan has finished (a first scan reads its distro's advisories): when, and whether that failed.
   const feeds = useResource<{ items: AdvisoryFeed[] }>(anyDone ? '/api/v1/advisory-feeds' : null);
   const sources = [...new Set((data?.platforms ?? []).flatMap((platform) => platform.distro?.ecosystem?.split(':')[0] ?? []))];
@@ -84,7 +94,7 @@ export function Vulnerabilities({ repository, digest, pushedAt, canScan }: {
       {data && (
         <>
           <ScanState report={data} canScan={canScan} />
-          {data.status !== 'unsupported' && data.platforms.length === 1 && <ImageScan platform={data.platforms[0]!} feeds={sources.map((source) => feedOf.get(source))} />}
+          {data.status !== 'unsupported' && data.platforms.length === 1 && <ImageScan repository={repository} platform={data.platforms[0]!} feeds={sources.map((source) => feedOf.get(source))} />}
           {data.platforms.length > 1 && <PlatformScans platforms={data.platforms} />}
           {sources.map((source) => feedOf.get(source)?.error && (
             <p key={source} className="note bad">The {source} advisories could not be read at the last refresh: {feedOf.get(source)!.error}</p>
@@ -135,7 +145,11 @@ function ScanState({ report, canScan }: { readonly report: VulnerabilityReport; 
 }
 
 /** One image's scan: what was found in it, and when. */
-function ImageScan({ platform, feeds }: { readonly platform: PlatformScan; readonly feeds: readonly (AdvisoryFeed | undefined)[] }) {
+function ImageScan({ repository, platform, feeds }: {
+  readonly repository: string;
+  readonly platform: PlatformScan;
+  readonly feeds: readonly (AdvisoryFeed | undefined)[];
+}) {
   // Facts of a scan that completed, if one ever did (a rescan under way keeps them; a failed first scan has none).
   if (platform.status !== 'done' && platform.matchedAt === undefined) return null;
   const read = feeds.filter((feed): feed is AdvisoryFeed => feed !== undefined);
@@ -147,6 +161,9 @@ function ImageScan({ platform, feeds }: { readonly platform: PlatformScan; reado
       <div><dt>Last matched</dt><dd><Time iso={platform.matchedAt} /></dd></div>
       {read.length > 0 && (
         <div><dt>Advisories read</dt><dd>{read.map((feed, at) => <span key={feed.source}>{at > 0 ? ', ' : ''}{feed.source} <Time iso={feed.refreshedAt} /></span>)}</dd></div>
+      )}
+      {platform.sbom && (
+        <div><dt>SBOM</dt><dd><Link href={paths.artifact(repository, platform.sbom.digest)}>{sbomLabel(platform.sbom.artifactType)}</Link></dd></div>
       )}
     </dl>
   );

@@ -12,9 +12,10 @@ import { MembersTab } from './members-tab.js';
 import { RepositoriesTab } from './repositories-tab.js';
 import { RobotsTab } from './robots-tab.js';
 import { SettingsTab } from './settings-tab.js';
+import { VulnerabilitiesTab } from './vulnerabilities-tab.js';
 import { WebhooksTab } from './webhooks-tab.js';
 
-/** One project: its repositories and, for those allowed, its members, robots, webhooks, rules and settings. */
+/** One project: its repositories, its images' vulnerabilities and, for those allowed, its members, robots, webhooks, rules and settings. */
 export function ProjectPage({ name, tab }: { readonly name: string; readonly tab: string }) {
   const { session } = useSession();
   const project = useResource<Project>(`/api/v1/projects/${enc(name)}`);
@@ -24,6 +25,7 @@ export function ProjectPage({ name, tab }: { readonly name: string; readonly tab
   }, [project.data, session]);
 
   const tabs: [string, string, string][] = [['repositories', 'Repositories', paths.project(name)]];
+  if (can.has('pull')) tabs.push(['vulnerabilities', 'Vulnerabilities', paths.project(name, 'vulnerabilities')]);
   if (can.has('view-members')) tabs.push(['members', 'Members', paths.project(name, 'members')]);
   if (can.has('manage-robots')) tabs.push(['robots', 'Robots', paths.project(name, 'robots')]);
   if (can.has('update-project')) tabs.push(['webhooks', 'Webhooks', paths.project(name, 'webhooks')]);
@@ -42,6 +44,9 @@ export function ProjectPage({ name, tab }: { readonly name: string; readonly tab
           <Tabs label="Project sections" tabs={tabs} current={tab} />
           <section aria-label={tabs.find(([id]) => id === tab)?.[1] ?? 'Repositories'}>
             {tab === 'repositories' && <RepositoriesTab project={name} />}
+            {tab === 'vulnerabilities' && (
+              <VulnerabilitiesTab project={name} canManage={can.has('manage-policies')} signedIn={session.status === 'signed-in'} />
+            )}
             {tab === 'members' && <MembersTab project={name} canManage={can.has('manage-members')} />}
             {tab === 'robots' && <RobotsTab project={name} />}
             {tab === 'webhooks' && <WebhooksTab project={name} />}
