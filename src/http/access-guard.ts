@@ -45,7 +45,9 @@ export async function guardV2(access: AccessControl, route: V2Route, request: Fa
   // Open: credentials are ignored (nobody can be checked); the registry records the caller as anonymous, unless it
   // presents a token Berth issued one of its own parts (an external scanner pulling what it scans).
   if (!access.enabled) {
-    request.berthCaller = await access.openCaller(request.headers.authorization);
+    // Most open requests carry no token: no await on the hot path for them.
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && /^bearer /i.test(authorization)) request.berthCaller = await access.openCaller(authorization);
     return;
   }
   // Any 401 from here on (bad credentials, a token without the scope) carries the Bearer challenge of this scope.

@@ -48,11 +48,8 @@ export function buildServer(services: RegistryServices, options: ServerOptions):
   const activity = services.activity;
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
-    if (activity) {
-      // Counted for background work that yields to requests; 'close' comes once per response, sent or cut short.
-      activity.begin();
-      reply.raw.once('close', activity.end);
-    }
+    // Counted for background work that gives way to bursts of requests.
+    activity?.begin();
     done();
   });
   if (options.log.isLevelEnabled('info')) {

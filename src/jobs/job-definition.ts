@@ -25,9 +25,9 @@ export interface JobDefinition {
   /** How long to wait before the next attempt after `attempts` failed ones; default 2^attempts s, at most 10 min. */
   readonly backoffMs?: (attempts: number) => number;
   /**
-   * Work that gives way to requests (a scan): while the node serves requests, each run of such a kind is followed by
-   * a pause nine times as long before the next one, so that it takes at most a tenth of the node from pushes and
-   * pulls; other kinds still run meanwhile. Once requests stop, the backlog runs at full speed.
+   * Work that gives way to requests (a scan): while requests arrive at 50 a second or more, each run of such a kind
+   * is followed by a pause nine times as long before the next one, so that it takes at most a tenth of the node from
+   * pushes and pulls; other kinds still run meanwhile. Once the burst is over, the backlog runs at full speed.
    */
   readonly yieldsToRequests?: boolean;
 }

@@ -13,7 +13,7 @@ export interface JobRunnerOptions {
   readonly leaseMs?: number;
   /** This node's name in leases; a new one by default. */
   readonly owner?: string;
-  /** Whether the node is serving requests: kinds that yield to requests are paced while it is (see JobDefinition). */
+  /** Whether the node is busy serving requests: kinds that yield to requests are paced while it is (see JobDefinition). */
   readonly activity?: { busy(): boolean };
 }
 

@@ -1,30 +1,45 @@
 /**
- * Whether this node is serving requests: counted by the HTTP layer, read by the job runner so that background work
- * that yields to requests (scans) gives way to pushes and pulls. Two additions and a clock read per request.
+ * How busy this node is serving requests: counted by the HTTP layer, read by the job runner so that background
+ * work that yields to requests (scans) gives way to bursts of pushes and pulls. A rate, not the mere presence of
+ * requests: a UI following a scan, or a monitor polling, must not slow every scan down to a trickle. One addition
+ * and a clock read per request.
  */
 export class RequestActivity {
-  #inFlight = 0;
-  #lastEnded = 0;
-  /** A request ended within this long counts as traffic still flowing (clients send the next one a moment later). */
-  readonly #quietMs: number;
+  /** Requests per second at or above which the node counts as busy. */
+  readonly #busyRate: number;
+  #windowStart = 0;
+  #current = 0;
+  #previous = 0;
 
-  constructor(quietMs = 250) {
-    this.#quietMs = quietMs;
+  constructor(busyRate = 50) {
+    this.#busyRate = busyRate;
   }
 
   /** A request has arrived. */
-  readonly begin = (): void => {
-    this.#inFlight++;
+  readonly begin = (now = performance.now()): void => {
+    this.#roll(now);
+    this.#current++;
   };
 
-  /** A response is over: sent, or cut short by the client leaving. */
-  readonly end = (): void => {
-    this.#inFlight--;
-    this.#lastEnded = performance.now();
-  };
+  /** Requests per second over about the last second (the current window, and the previous one weighted by overlap). */
+  rate(now = performance.now()): number {
+    this.#roll(now);
+    const elapsed = (now - this.#windowStart) / windowMs;
+    return this.#current + this.#previous * Math.max(0, 1 - elapsed);
+  }
 
-  /** Whether requests are being served, or one ended a moment ago. */
+  /** Whether requests arrive fast enough that background work should give way. */
   busy(now = performance.now()): boolean {
-    return this.#inFlight > 0 || now - this.#lastEnded < this.#quietMs;
+    return this.rate(now) >= this.#busyRate;
+  }
+
+  #roll(now: number): void {
+    if (now - this.#windowStart < windowMs) return;
+    // The window that just ended becomes the previous one; a gap longer than a window leaves nothing behind.
+    this.#previous = now - this.#windowStart < 2 * windowMs ? this.#current : 0;
+    this.#current = 0;
+    this.#windowStart = now - ((now - this.#windowStart) % windowMs);
   }
 }
+
+const windowMs = 1000;

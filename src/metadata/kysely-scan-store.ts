@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { NewRegistryEvent } from '../events/registry-event.js';
+import { type NewRegistryEvent, vulnerabilityFoundEvent } from '../events/registry-event.js';
 import { toEventRow } from './event-rows.js';
 import { matchName } from '../scanning/match-name.js';
 import type { Distro, PackageKind, Severity } from '../scanning/model.js';
@@ -211,13 +211,13 @@ export class KyselyScanStore implements ScanStore {
     const ids = [...new Set(advisoryIds)];
     return this.#quiet(async (trx) => {
       // Images scanned again (or deleted) since their packages were read keep what that scan stored.
-      const current = new Map<string, number>();
+      const current = new Map<string, { finishedAt: number; critical: number }>();
       for (const slice of slices(rematches.map((image) => image.digest))) {
-        const rows = await trx.selectFrom('scan_reports').select(['digest', 'finished_at']).where('digest', 'in', slice).where('status', '=', 'done').execute();
-        for (const row of rows) current.set(row.digest, Number(row.finished_at ?? 0));
+        const rows = await trx.selectFrom('scan_reports').select(['digest', 'finished_at', 'critical']).where('digest', 'in', slice).where('status', '=', 'done').execute();
+        for (const row of rows) current.set(row.digest, { finishedAt: Number(row.finished_at ?? 0), critical: Number(row.critical) });
       }
-      const kept = rematches.filter((image) => current.get(image.digest) === image.finishedAt);
-      for (const slice of slices(kept.map((image) => image.digest), 500)) {
+      const kept = rematches.filter((image) => current.get(image.digest)?.finishedAt === image.finishedAt);
+      for (const slice of slices(kept.filter((image) => image.hadFindings).map((image) => image.digest), 500)) {
         for (const idSlice of slices(ids, 500)) {
           await trx.deleteFrom('scan_findings').where('digest', 'in', slice).where('advisory_id', 'in', idSlice).where('reported_by', 'is', null).execute();
         }
@@ -242,7 +242,9 @@ export class KyselyScanStore implements ScanStore {
           })).where('digest', 'in', slice).execute();
         }
       }
-      const events = kept.flatMap((image) => image.events);
+      const events = kept.flatMap((image) => (image.found?.repositories ?? []).map((repository) => vulnerabilityFoundEvent(repository, image.digest, {
+        advisories: image.found!.advisories, critical: current.get(image.digest)!.critical + image.delta.critical,
+      }, now)));
       for (const slice of slices(events, rowsPerInsert)) await insertEvents(trx, slice);
       return kept.map((image) => image.digest);
     });
@@ -278,8 +280,16 @@ export class KyselyScanStore implements ScanStore {
   }
 
   async inventoryEcosystems(): Promise<string[]> {
-    const rows = await this.#db.selectFrom('scan_packages').select('ecosystem').distinct().orderBy('ecosystem').execute();
-    return rows.map((row) => row.ecosystem);
+    // A skip scan: one index seek per ecosystem, where DISTINCT read every package of every image (400 ms at 100,000).
+    const ecosystems: string[] = [];
+    for (let after: string | undefined; ;) {
+      let next = this.#db.selectFrom('scan_packages').select((eb) => eb.fn.min('ecosystem').as('ecosystem'));
+      if (after !== undefined) next = next.where('ecosystem', '>', after);
+      const found = (await next.executeTakeFirst())?.ecosystem;
+      if (found === undefined || found === null) return ecosystems;
+      ecosystems.push(found);
+      after = found;
+    }
   }
 
   async feeds(): Promise<FeedState[]> {

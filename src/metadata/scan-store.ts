@@ -245,7 +245,13 @@ export interface ImageRematch {
   readonly findings: readonly NewFinding[];
   /** What the rematch adds to the report's counts (negative where findings went away). */
   readonly delta: SeverityCounts & { readonly fixable: number };
-  readonly events: readonly NewRegistryEvent[];
+  /** Whether the image had findings of the changed advisories, to be replaced (a new advisory's images have none). */
+  readonly hadFindings: boolean;
+  /**
+   * Critical advisories the image's last match did not have, and the repositories holding it: the store writes a
+   * `vulnerability.found` event to each, with the image's critical count after the rematch.
+   */
+  readonly found?: { readonly advisories: readonly string[]; readonly repositories: readonly string[] };
 }
 
 /** An (ecosystem, name) pair as advisories name packages: an OS package's source, a PEP 503-normalised PyPI name. */

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import type { MetadataStore } from '../../src/metadata/metadata-store.js';
 import type { NewAdvisory, NewFinding, ProjectImageCursor } from '../../src/metadata/scan-store.js';
 import type { InstalledPackage } from '../../src/scanning/model.js';
-import { vulnerabilityFoundEvent } from '../../src/events/registry-event.js';
 
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 
@@ -149,14 +148,16 @@ export function scanStoreTests(store: () => MetadataStore): void {
       await scans.saveScan(digest(21), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_500);
       const critical = (seq: number) => finding('B-2', seq, 'CRITICAL', '1:1.2.13.dfsg-2');
       const delta = { critical: 1, high: 0, medium: 0, low: -1, other: 0, fixable: 1 };
-      const events = [vulnerabilityFoundEvent('library/zlib', digest(22), { advisories: ['B-2'], critical: 1 }, 2_000)];
       const written = await scans.rematch(['B-2'], [
-        { digest: digest(20), finishedAt: 1_000, findings: [critical(1)], delta, events: [] },
-        { digest: digest(21), finishedAt: 1_000, findings: [critical(0)], delta, events: [] },
-        { digest: digest(22), finishedAt: 1_000, findings: [critical(0)], delta: { ...delta, low: 0 }, events },
-        { digest: digest(23), finishedAt: 1_000, findings: [critical(0)], delta, events: [] },
+        { digest: digest(20), finishedAt: 1_000, findings: [critical(1)], delta, hadFindings: true },
+        { digest: digest(21), finishedAt: 1_000, findings: [critical(0)], delta, hadFindings: true },
+        { digest: digest(22), finishedAt: 1_000, findings: [critical(0)], delta: { ...delta, low: 0 }, hadFindings: false, found: { advisories: ['B-2'], repositories: ['library/zlib'] } },
+        { digest: digest(23), finishedAt: 1_000, findings: [critical(0)], delta, hadFindings: false },
       ], 2_000);
       assert.deepEqual(written.sort(), [digest(20), digest(22)], 'a rescanned image and one not done are left alone');
+      const found = (await store().outbox().read(0, 1_000)).filter((event) => event.type === 'vulnerability.found' && event.digest === digest(22));
+      assert.deepEqual(found.map((event) => [event.repository, event.data]), [['library/zlib', { advisories: ['B-2'], critical: 1 }]],
+        'the event counts the image\'s critical findings after the rematch');
       const reports = await scans.reports([digest(20), digest(21), digest(22)]);
       assert.deepEqual((await scans.findings(digest(20))).map((found) => [found.advisoryId, found.severity]), [['B-1', 'HIGH'], ['B-2', 'CRITICAL']]);
       assert.deepEqual([reports.get(digest(20))!.counts, reports.get(digest(20))!.fixable, reports.get(digest(20))!.matchedAt],
@@ -195,7 +196,7 @@ export function scanStoreTests(store: () => MetadataStore): void {
       // Feed changes match Berth's own findings again and leave the reported ones be.
       assert.deepEqual((await scans.findingsOf(['C-1', 'CVE-X'])).map((finding) => [finding.advisoryId, finding.packageSeq]), [['C-1', 0]]);
       await scans.rematch(['C-1'], [{
-        digest: digest(30), finishedAt: 1_000, findings: [], delta: { critical: 0, high: -1, medium: 0, low: 0, other: 0, fixable: 0 }, events: [],
+        digest: digest(30), finishedAt: 1_000, findings: [], delta: { critical: 0, high: -1, medium: 0, low: 0, other: 0, fixable: 0 }, hadFindings: true,
       }], 2_000);
       assert.deepEqual((await scans.findings(digest(30))).map((finding) => [finding.advisoryId, finding.packageSeq]), [['CVE-X', -2], ['C-1', -1]]);
       await scans.replaceFindings(digest(30), [finding('C-1', 0, 'MEDIUM')], 3_000);

@@ -45,7 +45,9 @@ describe('job runner', { timeout: 60_000 }, () => {
 
   it('paces work that yields to requests while requests are served, runs other work meanwhile, and catches up after', async () => {
     const ran: string[] = [];
-    const activity = new RequestActivity(50);
+    const activity = new RequestActivity(10);
+    // Requests arriving at 50 a second, for as long as the test says.
+    const traffic = setInterval(activity.begin, 20);
     const slow: JobHandler = async (job) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       ran.push(`scan ${(job.payload as { n: number }).n}`);
@@ -54,7 +56,7 @@ describe('job runner', { timeout: 60_000 }, () => {
       { kind: 'test.scan', run: slow, yieldsToRequests: true },
       { kind: 'test.deliver', run: async () => { ran.push('deliver'); } },
     ], log, { pollMs: 20, activity });
-    activity.begin(); // a request in flight for as long as the test says
+    for (let n = 0; n < 20; n++) activity.begin();
     await runner.start();
     try {
       for (let n = 0; n < 3; n++) await runner.enqueue({ kind: 'test.scan', payload: { n }, runAfter: 0, maxAttempts: 1 });
@@ -63,12 +65,24 @@ describe('job runner', { timeout: 60_000 }, () => {
       await runner.enqueue({ kind: 'test.deliver', payload: {}, runAfter: 0, maxAttempts: 1 });
       await eventually('the delivery to run', () => (ran.includes('deliver') ? true : undefined));
       assert.deepEqual(ran, ['scan 0', 'deliver'], 'the delivery went ahead of the paused scans');
-      activity.end();
+      clearInterval(traffic);
       await eventually('the backlog to run once requests stopped', () => (ran.length === 4 ? true : undefined));
       assert.deepEqual(ran.slice(2).sort(), ['scan 1', 'scan 2']);
     } finally {
+      clearInterval(traffic);
       await runner.stop();
     }
+  });
+
+  it('counts a node busy by the rate requests arrive at, not by one request now and then', () => {
+    const activity = new RequestActivity(50);
+    for (let n = 0; n < 10; n++) activity.begin(0);
+    assert.equal(activity.busy(500), false, '10 requests in a second is a UI or a monitor, not a burst');
+    for (let n = 0; n < 60; n++) activity.begin(600);
+    assert.equal(activity.busy(900), true);
+    assert.equal(activity.busy(1_200), true, 'the last window still counts, by how much it overlaps the last second');
+    assert.equal(activity.busy(1_800), false);
+    assert.equal(activity.busy(3_500), false, 'two seconds without requests');
   });
 
   it('takes over the job of a node that died holding it, once the lease runs out', async () => {

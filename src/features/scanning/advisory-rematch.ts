@@ -12,6 +12,8 @@ export interface ChangedImage {
   /** Those of them that are critical and were not before: news for those who run the image. */
   readonly newCritical: readonly string[];
   readonly delta: ReturnType<typeof countFindings>;
+  /** Whether it had findings of the changed advisories before. */
+  readonly hadFindings: boolean;
 }
 
 /**
@@ -39,7 +41,9 @@ export function rematchImages(records: readonly OsvRecord[], packages: readonly 
     }
     const image = after.get(pkg.digest) ?? { finishedAt: pkg.finishedAt, findings: [] };
     after.set(pkg.digest, image);
-    for (const found of matched) image.findings.push({ ...found, packageSeq: pkg.seq });
+    for (const found of matched) {
+      image.findings.push({ advisoryId: found.advisoryId, packageSeq: pkg.seq, fixedVersion: found.fixedVersion, severity: found.severity, score: found.score });
+    }
   }
   const had = new Map<string, ImageFinding[]>();
   for (const finding of before) {
@@ -60,7 +64,7 @@ export function rematchImages(records: readonly OsvRecord[], packages: readonly 
     const gained = countFindings(findings);
     const lost = countFindings(then);
     changed.push({
-      digest, finishedAt, findings, newCritical,
+      digest, finishedAt, findings, newCritical, hadFindings: then.length > 0,
       delta: {
         critical: gained.critical - lost.critical, high: gained.high - lost.high, medium: gained.medium - lost.medium,
         low: gained.low - lost.low, other: gained.other - lost.other, fixable: gained.fixable - lost.fixable,
@@ -73,8 +77,15 @@ export function rematchImages(records: readonly OsvRecord[], packages: readonly 
 /** Whether two lists hold the same findings, whatever their order. */
 export function sameFindings(a: readonly NewFinding[], b: readonly NewFinding[]): boolean {
   if (a.length !== b.length) return false;
+  // Most images hold one package version an advisory names: compared field by field, without keys or sorting.
+  if (a.length === 1) return sameFinding(a[0]!, b[0]!);
   const key = (finding: NewFinding) => `${finding.advisoryId}\u0000${finding.packageSeq}\u0000${finding.severity}\u0000${finding.fixedVersion}\u0000${finding.score}`;
   const left = a.map(key).sort();
   const right = b.map(key).sort();
   return left.every((value, at) => value === right[at]);
+}
+
+function sameFinding(a: NewFinding, b: NewFinding): boolean {
+  return a.advisoryId === b.advisoryId && a.packageSeq === b.packageSeq && a.severity === b.severity && a.fixedVersion === b.fixedVersion
+    && a.score === b.score;
 }

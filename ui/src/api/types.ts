@@ -300,12 +300,17 @@ export interface Vulnerability {
   readonly version: string;
   /** null when no fixed version is known. */
   readonly fixedVersion: string | null;
-  readonly kind: 'dpkg' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'go' | 'maven';
+  /** `reported`: named by an external scanner's report, without ecosystem, file or purl. */
+  readonly kind: 'dpkg' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'go' | 'maven' | 'reported';
   readonly ecosystem: string;
   /** The source package advisories name, for OS packages. */
   readonly sourcePackage?: string;
   readonly path: string;
   readonly purl: string;
+  /** `berth` (the built-in scanner) or the external scanner that reported it. */
+  readonly scanner?: string;
+  /** Links an external scanner gave to fuller descriptions (http and https only). */
+  readonly links?: readonly string[];
   /** The image digests (platforms) it was found in. */
   readonly platforms: string[];
 }
