@@ -1,4 +1,4 @@
-import { RegistryError } from '../../errors/registry-error.js';
+import { cursorParts, refuseCursor } from '../../insight/cursor.js';
 import type { ProjectImage, ProjectImageCursor } from '../../metadata/scan-store.js';
 
 /**
@@ -17,18 +17,8 @@ export function projectImageCursor(image: ProjectImage): string {
 }
 
 export function decodeProjectImageCursor(value: string): ProjectImageCursor {
-  const refuse = (): never => {
-    throw new RegistryError('INVALID_REQUEST', `last: "${value.slice(0, 60)}" is not a cursor of this list: pass the "next" value (or follow the Link header) of the previous page`);
-  };
-  if (value.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(value)) refuse();
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  } catch {
-    refuse();
-  }
-  if (!Array.isArray(parts) || parts.length !== rankLength + 2) refuse();
-  const list = parts as unknown[];
+  const list = cursorParts(value, 'list', (length) => length === rankLength + 2);
+  const refuse = (): never => refuseCursor(value, 'list');
   const rank = list.slice(0, rankLength);
   const [repository, digest] = list.slice(rankLength);
   if (!rank.every((count) => Number.isSafeInteger(count) && (count as number) >= 0)) refuse();
