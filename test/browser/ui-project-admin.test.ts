@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createUser, expectStatus } from '../support/api-client.js';
 import { basic } from '../support/basic-auth.js';
+import { eventually } from '../support/registry-client.js';
 import { launchBrowser, openPage, signIn, startUiBerth, type BrowserPage, type UiBerth } from './ui-harness.js';
 
 const timeout = 60_000;
@@ -88,8 +89,10 @@ describe('managing a project in the web UI', { timeout }, () => {
     assert.equal((await members()).find((member) => member.name === 'dan')?.role, 'guest');
 
     await role.selectOption('maintainer');
-    await page.waitForResponse((response) => response.url().endsWith('/api/v1/projects/team/members?n=200') && response.status() === 200);
-    assert.equal(await page.getByRole('combobox', { name: 'Role of dan' }).inputValue(), 'maintainer');
+    // The list is read again after the change; an earlier read (after the add) may still land first and show the old
+    // role for a moment, so the test waits for the page to settle on the new one rather than for one response.
+    await eventually('the page to show dan as maintainer', async () =>
+      ((await page.getByRole('combobox', { name: 'Role of dan' }).inputValue()) === 'maintainer' ? true : undefined));
     assert.equal((await members()).find((member) => member.name === 'dan')?.role, 'maintainer');
 
     await page.getByRole('button', { name: 'Remove dan' }).click();
