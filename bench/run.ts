@@ -60,6 +60,8 @@ Runs Berth and CNCF Distribution 2.8 side by side (rounds A B A B) and prints on
   --rounds N         rounds per registry (default: the profile's; the scale and scan sessions have their own: scale 1 in
                      full and quick, scan 2 in full and 1 in quick)
   --only LIST        sessions to run, comma-separated: ${sessions.map((session) => session.id).join(', ')}
+  --scenarios LIST   only these scenarios of the sessions chosen, comma-separated (ids as the results name them, such
+                     as scan-rescan): to measure one figure again without the rest of its session
   --backends KIND    files (default): both on local disk, Berth on SQLite; s3: both registries' blobs in a real S3
                      server (OpenStack Swift, started for the run) and Berth's metadata in a real PostgreSQL
   --scale-factor F   the scale session's dataset: Harbor's "small" (100 projects × 100 repositories × 10 artifacts ×
@@ -77,6 +79,7 @@ const argumentOptions = {
   rounds: { type: 'string' },
   'scale-factor': { type: 'string' },
   only: { type: 'string' },
+  scenarios: { type: 'string' },
   backends: { type: 'string' },
   'data-root': { type: 'string' },
   'no-ceilings': { type: 'boolean' },
@@ -119,6 +122,14 @@ async function main(): Promise<number> {
     const unknown = wanted.filter((id) => !sessions.some((session) => session.id === id));
     if (unknown.length > 0) throw new UsageError(`--only: no session ${unknown.join(', ')}; choose from ${sessions.map((s) => s.id).join(', ')}`);
     selected = sessions.filter((session) => wanted.includes(session.id));
+  }
+  if (values.scenarios !== undefined) {
+    const wanted = values.scenarios.split(',').map((id) => id.trim()).filter((id) => id !== '');
+    const known = selected.flatMap((session) => session.scenarios.map((scenario) => scenario.id));
+    const unknown = wanted.filter((id) => !known.includes(id));
+    if (unknown.length > 0) throw new UsageError(`--scenarios: no scenario ${unknown.join(', ')} in the sessions chosen; choose from ${known.join(', ')}`);
+    selected = selected.map((session) => ({ ...session, scenarios: session.scenarios.filter((scenario) => wanted.includes(scenario.id)) }))
+      .filter((session) => session.scenarios.length > 0);
   }
 
   const backendsKind = values.backends ?? 'files';

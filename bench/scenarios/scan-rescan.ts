@@ -33,7 +33,7 @@ async function refreshEnded(client: RegistryClient, id: number, deadline: number
 function imagesReached(dataDir: string, ids: readonly string[]): number {
   const db = new SqliteDatabase(join(dataDir, 'berth.db'), { readonly: true, fileMustExist: true });
   try {
-    const row = db.prepare(`SELECT count(DISTINCT digest) AS n FROM scan_findings WHERE advisory_id IN (${ids.map(() => '?').join(', ')})`).get(...ids) as { n: number };
+    const row = db.prepare(`SELECT count(DISTINCT image_id) AS n FROM scan_findings WHERE advisory_id IN (${ids.map(() => '?').join(', ')})`).get(...ids) as { n: number };
     return row.n;
   } finally {
     db.close();

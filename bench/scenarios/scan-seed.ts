@@ -145,28 +145,33 @@ export async function seedInventories(dataDir: string, count: number, feedFolder
     db.pragma('journal_mode = MEMORY');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -1048576');
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'scan\\_%' ESCAPE '\\'`).all() as { name: string }[])
-      .map(({ name }) => name)
-      .filter((name) => (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(name) as { name: string }[]).some((column) => column.name === 'digest'));
-    // Every column as saveScan wrote it for the template, the digest replaced: the copy holds what a scan would have.
-    const copies = tables.map((table) => {
-      const columns = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(({ name }) => name);
-      const selected = columns.map((column) => (column === 'digest' ? '?' : `"${column}"`)).join(', ');
-      return db.prepare(`INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) SELECT ${selected} FROM "${table}" WHERE digest = ?`);
+    const columns = (table: string, key: string) => (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[])
+      .map(({ name }) => name).filter((name) => name !== key);
+    const quoted = (names: readonly string[]) => names.map((name) => `"${name}"`).join(', ');
+    // Every column as saveScan wrote it for the template, the digest (and so the image key) new: the copy holds what a
+    // scan would have.
+    const reportColumns = columns('scan_reports', 'image_id').filter((name) => name !== 'digest');
+    const report = db.prepare(`INSERT INTO scan_reports (digest, ${quoted(reportColumns)}) SELECT ?, ${quoted(reportColumns)} FROM scan_reports WHERE digest = ?`);
+    const keyOf = db.prepare('SELECT image_id FROM scan_reports WHERE digest = ?').pluck();
+    const copies = ['scan_packages', 'scan_findings'].map((table) => {
+      const rest = columns(table, 'image_id');
+      return db.prepare(`INSERT INTO "${table}" (image_id, ${quoted(rest)}) SELECT ?, ${quoted(rest)} FROM "${table}" WHERE image_id = ?`);
     });
-    const app = db.prepare('UPDATE scan_packages SET name = ?, match_name = ?, purl = ? WHERE digest = ? AND seq = ?');
+    const app = db.prepare('UPDATE scan_packages SET name = ?, match_name = ?, purl = ? WHERE image_id = ? AND seq = ?');
     // The tables' own indexes are dropped while rows are copied and made again after, from the same definitions:
     // SQLite builds an index from sorted rows far faster than it keeps one up to date through millions of inserts.
-    const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`)
-      .all(...tables) as { name: string; sql: string }[];
+    const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('scan_packages', 'scan_findings')`)
+      .all() as { name: string; sql: string }[];
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
     db.transaction(() => {
+      const templateKeys = new Map([...templates].map(([base, digest]) => [base, Number(keyOf.get(digest))]));
       for (const image of images) {
-        const template = templates.get(image.index % baseInventories)!;
-        if (template === image.digest) continue;
-        for (const copy of copies) copy.run(image.digest, template);
+        const base = image.index % baseInventories;
+        if (templates.get(base) === image.digest) continue;
+        const key = Number(report.run(image.digest, templates.get(base)!).lastInsertRowid);
+        for (const copy of copies) copy.run(key, templateKeys.get(base)!);
         const pkg = appPackage(image.index);
-        app.run(pkg.name, pkg.name, pkg.purl, image.digest, packagesPerBase);
+        app.run(pkg.name, pkg.name, pkg.purl, key, packagesPerBase);
       }
     })();
     for (const index of indexes) db.exec(index.sql);

@@ -131,6 +131,8 @@ export interface Database {
   pull_stats_position: { name: string; event_id: number };
   /** A scan per manifest digest (migration 0008): its state and findings counted by severity. */
   scan_reports: {
+    /** Migration 0010: the image's compact key, which its packages and findings name it by. */
+    image_id: Generated<number>;
     digest: string;
     status: string;
     reason: string | null;
@@ -150,7 +152,7 @@ export interface Database {
   };
   /** An image's installed packages; `match_name` is the name advisories use (an OS package's source). */
   scan_packages: {
-    digest: string;
+    image_id: number;
     seq: number;
     kind: string;
     ecosystem: string;
@@ -164,7 +166,7 @@ export interface Database {
     path: string;
   };
   scan_findings: {
-    digest: string; advisory_id: string; package_seq: number; fixed_version: string | null; severity: string; score: number | null;
+    image_id: number; advisory_id: string; package_seq: number; fixed_version: string | null; severity: string; score: number | null;
     /** Migration 0009: set for findings an external scanner reported (null: matched by Berth); `links` a JSON array. */
     reported_by: string | null; package_name: string | null; package_version: string | null; summary: string | null; links: string | null;
   };

@@ -1,21 +1,22 @@
-import type { Kysely, Transaction } from 'kysely';
-import { type NewRegistryEvent, vulnerabilityFoundEvent } from '../events/registry-event.js';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { NewRegistryEvent } from '../events/registry-event.js';
 import { toEventRow } from './event-rows.js';
 import { matchName } from '../scanning/match-name.js';
 import type { Distro, PackageKind, Severity } from '../scanning/model.js';
 import type { Database } from './database-schema.js';
 import type {
   AllowedAdvisory, NewAllowedAdvisory, VulnerabilityPolicy,
-  CompletedScan, FeedState, ImageFinding, ImageRematch, NamedPackage, NewAdvisory, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, StoredAdvisory, StoredFinding,
+  AdvisoryRematch, CompletedScan, ImageKeyRange, FeedState, NewAdvisory, RangeRematch, RematchScope, NewFinding, PackageKey, ScanReport, ScanStatus, ScanStore, StoredAdvisory, StoredFinding,
   StoredPackage,
 } from './scan-store.js';
 import { countFindings } from './scan-store.js';
 import { slices } from './slices.js';
 import { projectImages, projectScanTotals } from './kysely-project-scans.js';
+import { byEcosystem, rematchRange, rematchScope } from './kysely-scan-rematch.js';
 import type { ProjectImage, ProjectImageCursor, ProjectScanTotals } from './scan-store.js';
 
 type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
-type ReportRow = Database['scan_reports'];
+type ReportRow = Selectable<Database['scan_reports']>;
 
 /** Rows per insert: 12 columns each stays far below SQLite's 32,766 bound variables. */
 const rowsPerInsert = 500;
@@ -72,27 +73,29 @@ export class KyselyScanStore implements ScanStore {
 
   async saveScan(digest: string, scan: CompletedScan, now: number, events: readonly NewRegistryEvent[] = []): Promise<void> {
     await this.#quiet(async (trx) => {
-      await trx.deleteFrom('scan_findings').where('digest', '=', digest).execute();
-      await trx.deleteFrom('scan_packages').where('digest', '=', digest).execute();
-      const rows = scan.packages.map((pkg, seq) => ({
-        digest, seq, kind: pkg.kind, ecosystem: pkg.ecosystem, match_name: matchName(pkg), name: pkg.name, version: pkg.version,
-        source_name: pkg.sourceName ?? null, source_version: pkg.sourceVersion ?? null, arch: pkg.arch ?? null, purl: pkg.purl, path: pkg.path,
-      }));
-      for (const slice of slices(rows, rowsPerInsert)) await trx.insertInto('scan_packages').values(slice).execute();
-      await insertFindings(trx, digest, scan.findings);
       const summary = countFindings(scan.findings);
       const report = {
         status: 'done', reason: scan.note ?? null, scanner: scan.scanner, distro: scan.distro ? JSON.stringify(scan.distro) : null,
         package_count: scan.packages.length, ...summary, finished_at: now, matched_at: now,
       };
-      await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scan.scanner, now), ...report, started_at: now })
-        .onConflict((oc) => oc.column('digest').doUpdateSet(report)).execute();
+      // The report first: it holds the image's key, which the inventory and the findings name it by.
+      const { image_id: imageId } = await trx.insertInto('scan_reports').values({ ...emptyReport(digest, scan.scanner, now), ...report, started_at: now })
+        .onConflict((oc) => oc.column('digest').doUpdateSet(report)).returning('image_id').executeTakeFirstOrThrow();
+      await trx.deleteFrom('scan_findings').where('image_id', '=', imageId).execute();
+      await trx.deleteFrom('scan_packages').where('image_id', '=', imageId).execute();
+      const rows = scan.packages.map((pkg, seq) => ({
+        image_id: imageId, seq, kind: pkg.kind, ecosystem: pkg.ecosystem, match_name: matchName(pkg), name: pkg.name, version: pkg.version,
+        source_name: pkg.sourceName ?? null, source_version: pkg.sourceVersion ?? null, arch: pkg.arch ?? null, purl: pkg.purl, path: pkg.path,
+      }));
+      for (const slice of slices(rows, rowsPerInsert)) await trx.insertInto('scan_packages').values(slice).execute();
+      await insertFindings(trx, imageId, scan.findings);
       await insertEvents(trx, events);
     });
   }
 
   async packages(digest: string): Promise<StoredPackage[]> {
-    const rows = await this.#db.selectFrom('scan_packages').selectAll().where('digest', '=', digest).orderBy('seq').execute();
+    const rows = await this.#db.selectFrom('scan_packages as p').innerJoin('scan_reports as r', 'r.image_id', 'p.image_id').selectAll('p')
+      .where('r.digest', '=', digest).orderBy('p.seq').execute();
     return rows.map((row) => ({
       seq: Number(row.seq), kind: row.kind as PackageKind, name: row.name, version: row.version,
       ...(row.source_name === null ? {} : { sourceName: row.source_name }),
@@ -104,10 +107,11 @@ export class KyselyScanStore implements ScanStore {
 
   async findings(digest: string): Promise<StoredFinding[]> {
     const rows = await this.#db.selectFrom('scan_findings as f')
+      .innerJoin('scan_reports as r', 'r.image_id', 'f.image_id')
       .leftJoin('advisories as a', 'a.id', 'f.advisory_id')
       .select(['f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'a.summary', 'a.aliases',
         'f.reported_by', 'f.package_name', 'f.package_version', 'f.summary as reported_summary', 'f.links'])
-      .where('f.digest', '=', digest)
+      .where('r.digest', '=', digest)
       .orderBy('f.package_seq').orderBy('f.advisory_id')
       .execute();
     return rows.map((row) => {
@@ -169,97 +173,26 @@ export class KyselyScanStore implements ScanStore {
     return Number(row.count);
   }
 
-  async packagesNamed(packages: readonly PackageKey[]): Promise<NamedPackage[]> {
-    const named: NamedPackage[] = [];
-    for (const [ecosystem, names] of byEcosystem(packages)) {
-      for (const slice of slices(names)) {
-        const rows = await this.#db.selectFrom('scan_packages as p')
-          .innerJoin('scan_reports as r', 'r.digest', 'p.digest')
-          .select(['p.digest', 'p.seq', 'p.kind', 'p.match_name', 'p.version', 'p.source_version', 'r.finished_at'])
-          .where('p.ecosystem', '=', ecosystem).where('p.match_name', 'in', slice).where('r.status', '=', 'done')
-          .execute();
-        for (const row of rows) {
-          named.push({
-            digest: row.digest, seq: Number(row.seq), kind: row.kind as PackageKind, ecosystem, matchName: row.match_name, version: row.version,
-            sourceVersion: row.source_version ?? undefined, finishedAt: Number(row.finished_at ?? 0),
-          });
-        }
-      }
-    }
-    return named;
+  // A feed change matched again as sets: the queries live in kysely-scan-rematch.ts.
+  rematchScope(packages: readonly PackageKey[], advisoryIds: readonly string[]): Promise<RematchScope> {
+    return rematchScope(this.#db, packages, advisoryIds);
   }
 
-  async findingsOf(advisoryIds: readonly string[]): Promise<ImageFinding[]> {
-    const found: ImageFinding[] = [];
-    for (const slice of slices([...new Set(advisoryIds)])) {
-      const rows = await this.#db.selectFrom('scan_findings as f')
-        .innerJoin('scan_reports as r', 'r.digest', 'f.digest')
-        .select(['f.digest', 'f.advisory_id', 'f.package_seq', 'f.fixed_version', 'f.severity', 'f.score', 'r.finished_at'])
-        .where('f.advisory_id', 'in', slice).where('f.reported_by', 'is', null).where('r.status', '=', 'done').execute();
-      for (const row of rows) {
-        found.push({
-          digest: row.digest, finishedAt: Number(row.finished_at ?? 0), advisoryId: row.advisory_id, packageSeq: Number(row.package_seq), fixedVersion: row.fixed_version,
-          severity: row.severity as Severity, score: row.score === null ? undefined : Number(row.score),
-        });
-      }
-    }
-    return found;
-  }
-
-  async rematch(advisoryIds: readonly string[], rematches: readonly ImageRematch[], now: number): Promise<string[]> {
-    if (rematches.length === 0) return [];
-    const ids = [...new Set(advisoryIds)];
-    return this.#quiet(async (trx) => {
-      // Images scanned again (or deleted) since their packages were read keep what that scan stored.
-      const current = new Map<string, { finishedAt: number; critical: number }>();
-      for (const slice of slices(rematches.map((image) => image.digest))) {
-        const rows = await trx.selectFrom('scan_reports').select(['digest', 'finished_at', 'critical']).where('digest', 'in', slice).where('status', '=', 'done').execute();
-        for (const row of rows) current.set(row.digest, { finishedAt: Number(row.finished_at ?? 0), critical: Number(row.critical) });
-      }
-      const kept = rematches.filter((image) => current.get(image.digest)?.finishedAt === image.finishedAt);
-      for (const slice of slices(kept.filter((image) => image.hadFindings).map((image) => image.digest), 500)) {
-        for (const idSlice of slices(ids, 500)) {
-          await trx.deleteFrom('scan_findings').where('digest', 'in', slice).where('advisory_id', 'in', idSlice).where('reported_by', 'is', null).execute();
-        }
-      }
-      const rows = kept.flatMap((image) => image.findings.map((finding) => findingRow(image.digest, finding)));
-      for (const slice of slices(rows, rowsPerInsert)) {
-        await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['digest', 'advisory_id', 'package_seq']).doNothing()).execute();
-      }
-      // Most images of a rematch move their counts alike (they hold the same package versions): one update per delta.
-      const byDelta = new Map<string, { delta: ImageRematch['delta']; digests: string[] }>();
-      for (const image of kept) {
-        const key = deltaKey(image.delta);
-        const group = byDelta.get(key) ?? { delta: image.delta, digests: [] };
-        byDelta.set(key, group);
-        group.digests.push(image.digest);
-      }
-      for (const { delta, digests } of byDelta.values()) {
-        for (const slice of slices(digests)) {
-          await trx.updateTable('scan_reports').set((eb) => ({
-            critical: eb('critical', '+', delta.critical), high: eb('high', '+', delta.high), medium: eb('medium', '+', delta.medium),
-            low: eb('low', '+', delta.low), other: eb('other', '+', delta.other), fixable: eb('fixable', '+', delta.fixable), matched_at: now,
-          })).where('digest', 'in', slice).execute();
-        }
-      }
-      const events = kept.flatMap((image) => (image.found?.repositories ?? []).map((repository) => vulnerabilityFoundEvent(repository, image.digest, {
-        advisories: image.found!.advisories, critical: current.get(image.digest)!.critical + image.delta.critical,
-      }, now)));
-      for (const slice of slices(events, rowsPerInsert)) await insertEvents(trx, slice);
-      return kept.map((image) => image.digest);
-    });
+  rematchRange(rematch: AdvisoryRematch, range: ImageKeyRange, now: number): Promise<RangeRematch> {
+    return this.#quiet((trx) => rematchRange(trx, rematch, range, now));
   }
 
   async replaceFindings(digest: string, findings: readonly NewFinding[], now: number, events: readonly NewRegistryEvent[] = []): Promise<boolean> {
     return this.#quiet(async (trx) => {
-      const report = await trx.selectFrom('scan_reports').select('digest').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
+      const report = await trx.selectFrom('scan_reports').select('image_id').where('digest', '=', digest).where('status', '=', 'done').executeTakeFirst();
       if (report === undefined) return false;
+      const imageId = report.image_id;
       // What external scanners reported stays: only a scan replaces it.
-      await trx.deleteFrom('scan_findings').where('digest', '=', digest).where('reported_by', 'is', null).execute();
-      await insertFindings(trx, digest, findings);
-      const all = await trx.selectFrom('scan_findings').select(['severity', 'fixed_version as fixedVersion']).where('digest', '=', digest).execute();
+      await trx.deleteFrom('scan_findings').where('image_id', '=', imageId).where('reported_by', 'is', null).execute();
+      await insertFindings(trx, imageId, findings);
+      const all = await trx.selectFrom('scan_findings').select(['severity', 'fixed_version as fixedVersion']).where('image_id', '=', imageId).execute();
       await trx.updateTable('scan_reports').set({ ...countFindings(all.map((row) => ({ severity: row.severity as Severity, fixedVersion: row.fixedVersion }))), matched_at: now })
-        .where('digest', '=', digest).execute();
+        .where('image_id', '=', imageId).execute();
       await insertEvents(trx, events);
       return true;
     });
@@ -365,9 +298,9 @@ async function insertEvents(trx: Transaction<Database>, events: readonly NewRegi
   if (events.length > 0) await trx.insertInto('events').values(events.map(toEventRow)).execute();
 }
 
-function findingRow(digest: string, finding: NewFinding) {
+function findingRow(imageId: number, finding: NewFinding) {
   return {
-    digest, advisory_id: finding.advisoryId, package_seq: finding.packageSeq, fixed_version: finding.fixedVersion,
+    image_id: imageId, advisory_id: finding.advisoryId, package_seq: finding.packageSeq, fixed_version: finding.fixedVersion,
     severity: finding.severity, score: finding.score ?? null,
     // Every row names every column: rows of one insert must have the same shape (SQLite has no DEFAULT in VALUES).
     reported_by: finding.reported?.scanner ?? null, package_name: finding.reported?.package ?? null, package_version: finding.reported?.version ?? null,
@@ -375,26 +308,21 @@ function findingRow(digest: string, finding: NewFinding) {
   };
 }
 
-function deltaKey(delta: ImageRematch['delta']): string {
-  return `${delta.critical},${delta.high},${delta.medium},${delta.low},${delta.other},${delta.fixable}`;
-}
-
-async function insertFindings(trx: Transaction<Database>, digest: string, findings: readonly NewFinding[]): Promise<void> {
-  const rows = findings.map((finding) => findingRow(digest, finding));
+async function insertFindings(trx: Transaction<Database>, imageId: number, findings: readonly NewFinding[]): Promise<void> {
+  const rows = findings.map((finding) => findingRow(imageId, finding));
   for (const slice of slices(rows, rowsPerInsert)) {
-    await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['digest', 'advisory_id', 'package_seq']).doNothing()).execute();
+    await trx.insertInto('scan_findings').values(slice).onConflict((oc) => oc.columns(['image_id', 'advisory_id', 'package_seq']).doNothing()).execute();
   }
 }
 
-
-function emptyReport(digest: string, scanner: string, now: number): ReportRow {
+function emptyReport(digest: string, scanner: string, now: number): Omit<ReportRow, 'image_id'> {
   return {
     digest, status: 'queued', reason: null, scanner, distro: null, package_count: 0, critical: 0, high: 0, medium: 0, low: 0, other: 0, fixable: 0,
     queued_at: now, started_at: null, finished_at: null, matched_at: null,
   };
 }
 
-function toReport(row: ReportRow): ScanReport {
+function toReport(row: Omit<ReportRow, 'image_id'>): ScanReport {
   const optional = (value: number | null) => (value === null ? undefined : Number(value));
   return {
     digest: row.digest, status: row.status as ScanStatus, reason: row.reason ?? undefined, scanner: row.scanner,
@@ -416,14 +344,4 @@ function uniqueKeys(keys: readonly PackageKey[]): PackageKey[] {
   const seen = new Map<string, PackageKey>();
   for (const key of keys) seen.set(`${key.ecosystem}\u0000${key.name}`, key);
   return [...seen.values()];
-}
-
-function byEcosystem(keys: readonly PackageKey[]): Map<string, string[]> {
-  const grouped = new Map<string, Set<string>>();
-  for (const key of keys) {
-    const names = grouped.get(key.ecosystem) ?? new Set<string>();
-    grouped.set(key.ecosystem, names);
-    names.add(key.name);
-  }
-  return new Map([...grouped].map(([ecosystem, names]) => [ecosystem, [...names].sort()]));
 }

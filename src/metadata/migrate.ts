@@ -9,6 +9,7 @@ import * as webhooks from './migrations/0006-webhooks.js';
 import * as insight from './migrations/0007-insight.js';
 import * as scanning from './migrations/0008-scanning.js';
 import * as reportedFindings from './migrations/0009-reported-findings.js';
+import * as scanImageKeys from './migrations/0010-scan-image-keys.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-insight': insight,
   '0008-scanning': scanning,
   '0009-reported-findings': reportedFindings,
+  '0010-scan-image-keys': scanImageKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -54,3 +56,9 @@ export async function migrateToLatest(db: Kysely<any>, mode: 'migrate' | 'check'
 
 /** Names of every migration this Berth knows, in order. */
 export const knownMigrations = (): string[] => Object.keys(migrations);
+
+/** Migrates up to and including `last` only: how a migration's tests make a database as the release before left it. */
+export async function migrateThrough(db: Kysely<any>, last: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(last);
+  if (error) throw error;
+}

@@ -6,6 +6,7 @@ import type { Database } from './database-schema.js';
 import { SqliteMetadataStore } from './sqlite-metadata-store.js';
 import { withStatementCache } from './statement-cache.js';
 import { migrateToLatest } from './migrate.js';
+import { backstopPages, SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * Opens the embedded metadata store: SQLite in WAL mode, so readers never wait for the writer and several processes
@@ -29,7 +30,10 @@ export async function openSqliteMetadataStore(path: string): Promise<SqliteMetad
   const reader = new SqliteDatabase(path);
   reader.pragma('query_only = ON');
   reader.pragma('busy_timeout = 5000');
-  return new SqliteMetadataStore(db, sqlite, reader);
+  // Checkpoints run on a thread of their own (sqlite-checkpointer.ts); the writer's stays as a backstop only.
+  sqlite.pragma(`wal_autocheckpoint = ${backstopPages}`);
+  const checkpointer = await SqliteCheckpointer.start(path);
+  return new SqliteMetadataStore(db, sqlite, reader, checkpointer);
 }
 
 /** `berth migrate` on SQLite: the migrations applied now (none when the schema was current). */

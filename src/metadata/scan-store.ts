@@ -33,23 +33,20 @@ export interface ScanStore {
   advisoryCount(): Promise<number>;
 
   /**
-   * The installed packages, in images whose scan is done, that advisories name by one of these (ecosystem, match
-   * name) pairs: whom a changed advisory may touch. One row per package of each image, without the fields matching
-   * does not read.
+   * What a rematch of changed advisories must read: the distinct package versions, in images whose scan is done,
+   * that advisories name by one of these (ecosystem, match name) pairs, each with how many packages of the images it
+   * is; and how many of Berth's own findings of `advisoryIds` those images hold now. An advisory's verdict depends
+   * only on the package version, so each variant is matched once however many images hold it.
    */
-  packagesNamed(packages: readonly PackageKey[]): Promise<NamedPackage[]>;
+  rematchScope(packages: readonly PackageKey[], advisoryIds: readonly string[]): Promise<RematchScope>;
   /**
-   * Berth's own findings (not those external scanners reported) of any of these advisories, in every image whose
-   * scan is done: whom a changed or withdrawn advisory touched before.
+   * Matches the changed advisories again in the images whose key is in `range`, as sets, in one transaction:
+   * each image's own findings of `rematch.advisoryIds` become those `rematch.findings` give its packages (reported
+   * ones stay); only images whose findings change are written, their counts recounted and `matchedAt` moved to
+   * `now`; an image that gains a critical advisory it did not have gets a `vulnerability.found` event in each
+   * repository holding it. Images whose scan is not done are left alone.
    */
-  findingsOf(advisoryIds: readonly string[]): Promise<ImageFinding[]>;
-  /**
-   * Replaces, per image, its own findings of `advisoryIds` (reported ones stay) with those in `rematches`, moves its report's counts by the
-   * rematch's delta and its `matchedAt` to `now`, and stores the rematch's events: one transaction for them all. An
-   * image whose scan is no longer done, or was finished again since `finishedAt` (a rescan stored another
-   * inventory), is left alone. Answers the digests written.
-   */
-  rematch(advisoryIds: readonly string[], rematches: readonly ImageRematch[], now: number): Promise<string[]>;
+  rematchRange(rematch: AdvisoryRematch, range: ImageKeyRange, now: number): Promise<RangeRematch>;
   /**
    * Replaces an image's findings with `findings`, matched again against the advisories as they now are, and recounts
    * its report. Findings external scanners reported are kept. False when the image has no finished scan (nothing is
@@ -219,39 +216,54 @@ export interface StoredFinding extends NewFinding {
   readonly aliases: readonly string[];
 }
 
-/** An installed package as a rematch reads it: what matching needs, and where it sits. */
-export interface NamedPackage {
-  readonly digest: string;
-  readonly seq: number;
-  readonly kind: InstalledPackage['kind'];
+/** A distinct package version of the stored inventories, as matching reads it. */
+export interface PackageVariant {
   readonly ecosystem: string;
+  readonly kind: InstalledPackage['kind'];
   readonly matchName: string;
   readonly version: string;
-  readonly sourceVersion: string | undefined;
-  /** When the image's scan finished: a rematch of an image scanned again since is not written. */
-  readonly finishedAt: number;
+  readonly sourceVersion: string | null;
 }
 
-export interface ImageFinding extends NewFinding {
-  readonly digest: string;
-  /** When the image's scan finished (see NamedPackage). */
-  readonly finishedAt: number;
+export interface RematchScope {
+  /** The variants, each with how many packages of images whose scan is done it is. */
+  readonly variants: readonly (PackageVariant & { readonly packages: number })[];
+  /** How many findings of the changed advisories are stored. */
+  readonly findings: number;
+  /** The lowest and highest image keys (see ImageKeyRange); undefined when no image was ever scanned. */
+  readonly imageKeys: ImageKeyRange | undefined;
 }
 
-/** One image's findings of the changed advisories, as matched again. */
-export interface ImageRematch {
-  readonly digest: string;
-  readonly finishedAt: number;
-  readonly findings: readonly NewFinding[];
-  /** What the rematch adds to the report's counts (negative where findings went away). */
-  readonly delta: SeverityCounts & { readonly fixable: number };
-  /** Whether the image had findings of the changed advisories, to be replaced (a new advisory's images have none). */
-  readonly hadFindings: boolean;
-  /**
-   * Critical advisories the image's last match did not have, and the repositories holding it: the store writes a
-   * `vulnerability.found` event to each, with the image's critical count after the rematch.
-   */
-  readonly found?: { readonly advisories: readonly string[]; readonly repositories: readonly string[] };
+/** An advisory's finding on every package of one variant. */
+export interface VariantFinding extends PackageVariant {
+  readonly advisoryId: string;
+  readonly fixedVersion: string | null;
+  readonly severity: Severity;
+  readonly score: number | undefined;
+}
+
+/** Changed advisories (withdrawn and removed ones among them) and what they now find, per package variant. */
+export interface AdvisoryRematch {
+  readonly advisoryIds: readonly string[];
+  /** At most one per variant and advisory. */
+  readonly findings: readonly VariantFinding[];
+}
+
+/**
+ * Scanned images by the store's own key, from `first` to `last` (both included). The key numbers images in the
+ * order they were first scanned, and each image's packages and findings are stored in its order, so a rematch that
+ * walks it in ranges writes each range's own run of pages.
+ */
+export interface ImageKeyRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+export interface RangeRematch {
+  /** How many images' findings changed. */
+  readonly written: number;
+  /** Those that gained critical advisories: which, and the repositories told of it. */
+  readonly critical: readonly { readonly digest: string; readonly advisories: readonly string[]; readonly repositories: readonly string[] }[];
 }
 
 /** An (ecosystem, name) pair as advisories name packages: an OS package's source, a PEP 503-normalised PyPI name. */

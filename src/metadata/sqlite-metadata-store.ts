@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { artifactFactRows } from './artifact-facts.js';
 import type { Database } from './database-schema.js';
 import { KyselyMetadataStore } from './kysely-metadata-store.js';
+import type { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import {
   blobLinkedEvent, blobUnlinkedEvent, manifestDeletedEvent, manifestPushedEvents, systemOrigin, tagDeletedEvent,
   type EventOrigin, type NewRegistryEvent,
@@ -31,9 +32,11 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   readonly #sql: SqliteStatements;
   readonly #commits: SqliteGroupCommit;
   #outbox: OutboxStore | undefined;
+  readonly #checkpointer: SqliteCheckpointer | undefined;
 
-  constructor(db: Kysely<Database>, writer: SqliteDatabase, reader: SqliteDatabase) {
+  constructor(db: Kysely<Database>, writer: SqliteDatabase, reader: SqliteDatabase, checkpointer?: SqliteCheckpointer) {
     super(db);
+    this.#checkpointer = checkpointer;
     this.#reader = reader;
     this.#writer = writer;
     this.#sql = new SqliteStatements(writer, reader);
@@ -57,6 +60,7 @@ export class SqliteMetadataStore extends KyselyMetadataStore {
   }
 
   override async close(): Promise<void> {
+    await this.#checkpointer?.stop();
     await super.close();
     this.#reader.close();
   }

@@ -108,16 +108,15 @@ export function scanStoreTests(store: () => MetadataStore): void {
       const zlib = pkg('zlib1g', '1:1.2.13.dfsg-1', { sourceName: 'zlib' });
       await scans.saveScan(digest(10), { scanner: 'berth', distro: undefined, packages: [glibc, zlib], findings: [finding('A-1', 0, 'HIGH'), finding('A-2', 1, 'LOW')] }, 1_000);
       await scans.saveScan(digest(11), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [finding('A-2', 0, 'LOW')] }, 1_000);
-      const holders = async (ecosystem: string, name: string) => (await scans.packagesNamed([{ ecosystem, name }]))
-        .map((named) => [named.digest, named.seq, named.kind, named.matchName, named.version, named.sourceVersion ?? null, named.finishedAt]).sort();
-      assert.deepEqual(await holders('Debian:12', 'glibc'), [[digest(10), 0, 'dpkg', 'glibc', '2.36-9', null, 1_000]], 'OS packages are indexed by their source');
-      assert.deepEqual((await holders('Debian:12', 'zlib')).map((row) => [row[0], row[1]]), [[digest(10), 1], [digest(11), 0]]);
-      assert.deepEqual(await holders('Debian:12', 'libc6'), []);
+      const variants = async (ecosystem: string, name: string) => (await scans.rematchScope([{ ecosystem, name }], [])).variants
+        .map((named) => [named.kind, named.matchName, named.version, named.sourceVersion, named.packages]).sort();
+      assert.deepEqual(await variants('Debian:12', 'glibc'), [['dpkg', 'glibc', '2.36-9', null, 1]], 'OS packages are indexed by their source');
+      assert.deepEqual(await variants('Debian:12', 'zlib'), [['dpkg', 'zlib', '1:1.2.13.dfsg-1', null, 2]], 'one variant however many images hold it');
+      assert.deepEqual(await variants('Debian:12', 'libc6'), []);
       assert.deepEqual(await scans.inventoryEcosystems(), ['Debian:12']);
-
-      const holding = async (ids: string[]) => [...new Set((await scans.findingsOf(ids)).map((found) => found.digest))].sort();
-      assert.deepEqual(await holding(['A-1']), [digest(10)]);
-      assert.deepEqual(await holding(['A-2', 'A-9']), [digest(10), digest(11)]);
+      const scope = await scans.rematchScope([], ['A-2', 'A-9']);
+      assert.equal(scope.findings, 2);
+      assert.equal(scope.imageKeys!.last - scope.imageKeys!.first, 1, 'two images scanned, two keys');
 
       // A-1 now rates CRITICAL with a fix: the findings are replaced, and the counts follow.
       assert.ok(await scans.replaceFindings(digest(10), [finding('A-1', 0, 'CRITICAL', '2.36-9+deb12u3'), finding('A-2', 1, 'LOW')], 2_000));
@@ -133,41 +132,58 @@ export function scanStoreTests(store: () => MetadataStore): void {
       assert.deepEqual((await scans.reports([digest(12)])).size, 0);
     });
 
-    it('rematches images as a set: findings of the changed advisories replaced, counts moved, rescanned images left alone', async () => {
+    it('rematches images as sets: findings of the changed advisories replaced, counts moved, only changed images written', async () => {
       const scans = store().scans();
       const zlib = pkg('zlib1g', '1:1.2.13.dfsg-1', { sourceName: 'zlib' });
       const glibc = pkg('libc6', '2.36-9', { sourceName: 'glibc' });
       await scans.saveScan(digest(20), { scanner: 'berth', distro: undefined, packages: [glibc, zlib], findings: [finding('B-1', 0, 'HIGH'), finding('B-2', 1, 'LOW')] }, 1_000);
       await scans.saveScan(digest(21), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [finding('B-2', 0, 'LOW')] }, 1_000);
       await scans.saveScan(digest(22), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_000);
-      await scans.markQueued([digest(23)], 'berth', 1_000);
-      const before = await scans.findingsOf(['B-2']);
-      assert.deepEqual(before.map((found) => [found.digest, found.packageSeq, found.finishedAt]).sort(), [[digest(20), 1, 1_000], [digest(21), 0, 1_000]]);
+      await scans.saveScan(digest(23), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_000);
+      await scans.markQueued([digest(23)], 'berth', 1_500);
+      await store().putManifest({
+        repository: 'library/zlib', digest: digest(22), mediaType: 'application/vnd.oci.image.manifest.v1+json', content: Buffer.from('{}'),
+        artifactType: undefined, subjectDigest: undefined, annotations: {}, references: [], tags: [], now: 1_000,
+      });
+      const variant = { ecosystem: 'Debian:12', kind: 'dpkg' as const, matchName: 'zlib', version: '1:1.2.13.dfsg-1', sourceVersion: null };
+      const scope = await scans.rematchScope([{ ecosystem: 'Debian:12', name: 'zlib' }], ['B-2']);
+      assert.deepEqual(scope.variants, [{ ...variant, packages: 4 }]);
+      assert.equal(scope.findings, 2);
 
-      // B-2 is now CRITICAL with a fix, and reaches digest(22) too; digest(21) was scanned again meanwhile.
-      await scans.saveScan(digest(21), { scanner: 'berth', distro: undefined, packages: [zlib], findings: [] }, 1_500);
-      const critical = (seq: number) => finding('B-2', seq, 'CRITICAL', '1:1.2.13.dfsg-2');
-      const delta = { critical: 1, high: 0, medium: 0, low: -1, other: 0, fixable: 1 };
-      const written = await scans.rematch(['B-2'], [
-        { digest: digest(20), finishedAt: 1_000, findings: [critical(1)], delta, hadFindings: true },
-        { digest: digest(21), finishedAt: 1_000, findings: [critical(0)], delta, hadFindings: true },
-        { digest: digest(22), finishedAt: 1_000, findings: [critical(0)], delta: { ...delta, low: 0 }, hadFindings: false, found: { advisories: ['B-2'], repositories: ['library/zlib'] } },
-        { digest: digest(23), finishedAt: 1_000, findings: [critical(0)], delta, hadFindings: false },
-      ], 2_000);
-      assert.deepEqual(written.sort(), [digest(20), digest(22)], 'a rescanned image and one not done are left alone');
-      const found = (await store().outbox().read(0, 1_000)).filter((event) => event.type === 'vulnerability.found' && event.digest === digest(22));
-      assert.deepEqual(found.map((event) => [event.repository, event.data]), [['library/zlib', { advisories: ['B-2'], critical: 1 }]],
-        'the event counts the image\'s critical findings after the rematch');
-      const reports = await scans.reports([digest(20), digest(21), digest(22)]);
-      assert.deepEqual((await scans.findings(digest(20))).map((found) => [found.advisoryId, found.severity]), [['B-1', 'HIGH'], ['B-2', 'CRITICAL']]);
+      // B-2 is now CRITICAL with a fix and reaches digest(22) too; digest(23)'s scan is not done.
+      const critical = { ...variant, advisoryId: 'B-2', fixedVersion: '1:1.2.13.dfsg-2', severity: 'CRITICAL' as const, score: 9.5 };
+      const outcome = await scans.rematchRange({ advisoryIds: ['B-2'], findings: [critical] }, scope.imageKeys!, 2_000);
+      assert.equal(outcome.written, 3);
+      assert.deepEqual(outcome.critical.map((image) => [image.digest, image.advisories, image.repositories]).sort(),
+        [[digest(20), ['B-2'], []], [digest(21), ['B-2'], []], [digest(22), ['B-2'], ['library/zlib']]]);
+      const found = (await store().outbox().read(0, 1_000)).filter((event) => event.type === 'vulnerability.found');
+      assert.deepEqual(found.map((event) => [event.repository, event.digest, event.data]), [['library/zlib', digest(22), { advisories: ['B-2'], critical: 1 }]],
+        'one event per repository holding the image, counting its critical findings after the rematch');
+      const reports = await scans.reports([digest(20), digest(21), digest(22), digest(23)]);
+      assert.deepEqual((await scans.findings(digest(20))).map((one) => [one.advisoryId, one.severity, one.fixedVersion, one.score]),
+        [['B-1', 'HIGH', null, null], ['B-2', 'CRITICAL', '1:1.2.13.dfsg-2', 9.5]].map(([id, severity, fixed, score]) => [id, severity, fixed, score ?? undefined]));
       assert.deepEqual([reports.get(digest(20))!.counts, reports.get(digest(20))!.fixable, reports.get(digest(20))!.matchedAt],
         [{ critical: 1, high: 1, medium: 0, low: 0, other: 0 }, 1, 2_000]);
-      assert.deepEqual(await scans.findings(digest(21)), []);
-      assert.deepEqual(reports.get(digest(21))!.counts.critical, 0);
+      assert.deepEqual([reports.get(digest(21))!.counts, reports.get(digest(21))!.fixable], [{ critical: 1, high: 0, medium: 0, low: 0, other: 0 }, 1]);
       assert.deepEqual(reports.get(digest(22))!.counts, { critical: 1, high: 0, medium: 0, low: 0, other: 0 });
-      assert.deepEqual(await scans.findings(digest(23)), []);
-      assert.deepEqual([...(await scans.repositoriesWith([digest(22), digest(99)]))], []);
-      assert.deepEqual(await scans.rematch(['B-2'], [], 3_000), []);
+      assert.deepEqual([await scans.findings(digest(23)), reports.get(digest(23))!.matchedAt], [[], 1_000], 'an image whose scan is not done is left alone');
+
+      // The same verdicts again change nothing; B-2 withdrawn takes its findings away and moves the counts back.
+      assert.deepEqual(await scans.rematchRange({ advisoryIds: ['B-2'], findings: [critical] }, scope.imageKeys!, 3_000), { written: 0, critical: [] });
+      assert.equal((await scans.reports([digest(20)])).get(digest(20))!.matchedAt, 2_000);
+      const withdrawn = await scans.rematchRange({ advisoryIds: ['B-2'], findings: [] }, scope.imageKeys!, 4_000);
+      assert.deepEqual(withdrawn, { written: 3, critical: [] });
+      const after = await scans.reports([digest(20), digest(22)]);
+      assert.deepEqual([after.get(digest(20))!.counts, after.get(digest(20))!.fixable, after.get(digest(20))!.matchedAt],
+        [{ critical: 0, high: 1, medium: 0, low: 0, other: 0 }, 0, 4_000]);
+      assert.deepEqual(await scans.findings(digest(22)), []);
+
+      // A range holds only its own images.
+      const first = scope.imageKeys!.first;
+      const low = { ...critical, severity: 'LOW' as const, score: undefined, fixedVersion: null };
+      assert.equal((await scans.rematchRange({ advisoryIds: ['B-2'], findings: [low] }, { first, last: first }, 5_000)).written, 1);
+      assert.deepEqual((await scans.findings(digest(20))).map((one) => [one.advisoryId, one.severity]), [['B-1', 'HIGH'], ['B-2', 'LOW']]);
+      assert.deepEqual(await scans.findings(digest(21)), []);
     });
 
     it('keeps what external scanners reported beside its own matches, through rematches, until the next scan', async () => {
@@ -194,10 +210,8 @@ export function scanStoreTests(store: () => MetadataStore): void {
       assert.deepEqual((await scans.reports([digest(30)])).get(digest(30))!.counts, { critical: 1, high: 1, medium: 0, low: 1, other: 0 });
 
       // Feed changes match Berth's own findings again and leave the reported ones be.
-      assert.deepEqual((await scans.findingsOf(['C-1', 'CVE-X'])).map((finding) => [finding.advisoryId, finding.packageSeq]), [['C-1', 0]]);
-      await scans.rematch(['C-1'], [{
-        digest: digest(30), finishedAt: 1_000, findings: [], delta: { critical: 0, high: -1, medium: 0, low: 0, other: 0, fixable: 0 }, hadFindings: true,
-      }], 2_000);
+      const scope = await scans.rematchScope([{ ecosystem: 'Debian:12', name: 'glibc' }], ['C-1']);
+      assert.equal((await scans.rematchRange({ advisoryIds: ['C-1'], findings: [] }, scope.imageKeys!, 2_000)).written, 1);
       assert.deepEqual((await scans.findings(digest(30))).map((finding) => [finding.advisoryId, finding.packageSeq]), [['CVE-X', -2], ['C-1', -1]]);
       await scans.replaceFindings(digest(30), [finding('C-1', 0, 'MEDIUM')], 3_000);
       assert.deepEqual((await scans.findings(digest(30))).map((finding) => [finding.advisoryId, finding.packageSeq, finding.severity]),

@@ -1,77 +1,49 @@
-import { countFindings, type ImageFinding, type NamedPackage, type NewFinding } from '../../metadata/scan-store.js';
+import type { ImageKeyRange, NewFinding, PackageVariant, VariantFinding } from '../../metadata/scan-store.js';
 import { AdvisoryIndex } from '../../scanning/osv/advisory-index.js';
 import { matchInventory } from '../../scanning/osv/matcher.js';
 import type { OsvRecord } from '../../scanning/osv/osv-record.js';
 
-/** One image whose findings of the changed advisories differ from what it had. */
-export interface ChangedImage {
-  readonly digest: string;
-  readonly finishedAt: number;
-  /** Its findings of the changed advisories now. */
-  readonly findings: readonly NewFinding[];
-  /** Those of them that are critical and were not before: news for those who run the image. */
-  readonly newCritical: readonly string[];
-  readonly delta: ReturnType<typeof countFindings>;
-  /** Whether it had findings of the changed advisories before. */
-  readonly hadFindings: boolean;
+/**
+ * Matches changed advisories against the distinct package versions of the stored inventories: an advisory's verdict
+ * depends only on a package's ecosystem, kind, match name and version, so each is matched once however many images
+ * hold it (a new OpenSSL advisory meets 100,000 images holding a handful of versions). The store joins the verdicts
+ * to the images (ScanStore.rematchRange). At most one finding per variant and advisory.
+ */
+export function matchVariants(records: readonly OsvRecord[], variants: readonly PackageVariant[]): VariantFinding[] {
+  if (records.length === 0) return [];
+  const index = new AdvisoryIndex();
+  for (const record of records) index.add(record);
+  const findings: VariantFinding[] = [];
+  for (const variant of variants) {
+    const matched = matchInventory({
+      packages: [{
+        kind: variant.kind, ecosystem: variant.ecosystem, name: variant.matchName, sourceName: variant.matchName, version: variant.version,
+        ...(variant.sourceVersion === null ? {} : { sourceVersion: variant.sourceVersion }), purl: '', path: '',
+      }],
+    }, index);
+    const seen = new Set<string>();
+    for (const found of matched) {
+      if (seen.has(found.id)) continue;
+      seen.add(found.id);
+      const { ecosystem, kind, matchName, version, sourceVersion } = variant;
+      findings.push({ ecosystem, kind, matchName, version, sourceVersion, advisoryId: found.id, fixedVersion: found.fixedVersion, severity: found.severity, score: found.score });
+    }
+  }
+  return findings;
 }
 
 /**
- * Matches changed advisories against stored inventories as sets: an advisory's verdict depends only on a package's
- * ecosystem, kind, match name and version, so each distinct package version is matched once however many images
- * hold it (a new OpenSSL advisory meets 100,000 images holding a handful of versions). Answers only the images
- * whose findings of `records`' ids (and of `removedIds`, withdrawn or gone) differ from `before`.
+ * Ranges of image keys that split `rows` rows spread over the images `keys` into pieces of about `perRange` (as
+ * even as the keys are: those of images scanned since are as many as the images).
  */
-export function rematchImages(records: readonly OsvRecord[], packages: readonly NamedPackage[], before: readonly ImageFinding[]): ChangedImage[] {
-  const index = new AdvisoryIndex();
-  for (const record of records) index.add(record);
-  const verdicts = new Map<string, readonly { advisoryId: string; fixedVersion: string | null; severity: NewFinding['severity']; score: number | undefined }[]>();
-  const after = new Map<string, { finishedAt: number; findings: NewFinding[] }>();
-  for (const pkg of packages) {
-    const variant = `${pkg.ecosystem}\u0000${pkg.kind}\u0000${pkg.matchName}\u0000${pkg.version}\u0000${pkg.sourceVersion ?? ''}`;
-    let matched = verdicts.get(variant);
-    if (matched === undefined) {
-      matched = records.length === 0 ? [] : matchInventory({
-        packages: [{
-          kind: pkg.kind, ecosystem: pkg.ecosystem, name: pkg.matchName, sourceName: pkg.matchName, version: pkg.version,
-          ...(pkg.sourceVersion === undefined ? {} : { sourceVersion: pkg.sourceVersion }), purl: '', path: '',
-        }],
-      }, index).map((found) => ({ advisoryId: found.id, fixedVersion: found.fixedVersion, severity: found.severity, score: found.score }));
-      verdicts.set(variant, matched);
-    }
-    const image = after.get(pkg.digest) ?? { finishedAt: pkg.finishedAt, findings: [] };
-    after.set(pkg.digest, image);
-    for (const found of matched) {
-      image.findings.push({ advisoryId: found.advisoryId, packageSeq: pkg.seq, fixedVersion: found.fixedVersion, severity: found.severity, score: found.score });
-    }
-  }
-  const had = new Map<string, ImageFinding[]>();
-  for (const finding of before) {
-    const list = had.get(finding.digest) ?? [];
-    had.set(finding.digest, list);
-    list.push(finding);
-  }
-  const changed: ChangedImage[] = [];
-  for (const digest of new Set([...after.keys(), ...had.keys()])) {
-    const then = had.get(digest) ?? [];
-    const findings = after.get(digest)?.findings ?? [];
-    if (sameFindings(findings, then)) continue;
-    // An image the changed advisories no longer name any package of keeps none of their findings.
-    const finishedAt = after.get(digest)?.finishedAt ?? then[0]!.finishedAt;
-    const known = new Set(then.filter((finding) => finding.severity === 'CRITICAL').map((finding) => `${finding.advisoryId}\u0000${finding.packageSeq}`));
-    const newCritical = [...new Set(findings.filter((finding) => finding.severity === 'CRITICAL' && !known.has(`${finding.advisoryId}\u0000${finding.packageSeq}`))
-      .map((finding) => finding.advisoryId))].sort();
-    const gained = countFindings(findings);
-    const lost = countFindings(then);
-    changed.push({
-      digest, finishedAt, findings, newCritical, hadFindings: then.length > 0,
-      delta: {
-        critical: gained.critical - lost.critical, high: gained.high - lost.high, medium: gained.medium - lost.medium,
-        low: gained.low - lost.low, other: gained.other - lost.other, fixable: gained.fixable - lost.fixable,
-      },
-    });
-  }
-  return changed;
+export function imageRanges(keys: ImageKeyRange | undefined, rows: number, perRange: number): ImageKeyRange[] {
+  if (keys === undefined) return [];
+  const span = keys.last - keys.first + 1;
+  const count = Math.max(1, Math.min(span, Math.ceil(rows / perRange)));
+  const step = Math.ceil(span / count);
+  const ranges: ImageKeyRange[] = [];
+  for (let first = keys.first; first <= keys.last; first += step) ranges.push({ first, last: Math.min(keys.last, first + step - 1) });
+  return ranges;
 }
 
 /** Whether two lists hold the same findings, whatever their order. */

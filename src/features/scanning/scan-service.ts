@@ -16,8 +16,7 @@ import type { ExternalScanning, ExternalScanResult } from './external/external-s
 import { readImageInventory, skippedNote } from './image-inventory.js';
 import type { WalkLimits } from '../../scanning/layers/merged-walker.js';
 import { matchPackages, packageKeys, storedRecords } from './package-matching.js';
-import { rematchImages, sameFindings } from './advisory-rematch.js';
-import { slices } from '../../metadata/slices.js';
+import { imageRanges, matchVariants, sameFindings } from './advisory-rematch.js';
 import { sbomView } from './sbom-artifact.js';
 import { newScanTally, type ScanTally } from './scan-tally.js';
 import { buildVulnerabilityReport, type FindingFilter, type VulnerabilityReport } from './vulnerability-report.js';
@@ -26,8 +25,11 @@ export const scanJobKind = 'scan.artifact';
 export const feedJobKind = 'scan.feed';
 /** The built-in scanner's name in reports. */
 export const builtInScanner = 'berth';
-/** Images written per rematch transaction: small enough that a push waits for one only briefly. */
-const rematchSlice = 1_000;
+/**
+ * Packages and findings read per rematch transaction (about 1,000 images for an advisory of one package): small
+ * enough that a push waits for one only briefly.
+ */
+const rowsPerRematch = 2_000;
 
 export interface ScanJobPayload {
   readonly repository: string;
@@ -244,35 +246,27 @@ export class ScanService {
 
   /**
    * Matches again, as sets, the images that hold a package the changed advisories name or had a finding of one:
-   * each distinct package version is matched once, and only images whose findings changed are written, in slices
-   * so that pushes are never held behind one long transaction.
+   * each distinct package version is matched once, and the store joins the verdicts to the images range of keys
+   * by range, one transaction each, so that pushes are never held behind one long transaction. Only images whose
+   * findings changed are written.
    */
   async #rematch(changes: FeedChanges): Promise<void> {
     const scans = this.#scans();
     const ids = new Set(changes.ids);
     const records = storedRecords((await scans.advisoriesFor(changes.packages)).filter((advisory) => ids.has(advisory.id)));
-    const changed = rematchImages(records, await scans.packagesNamed(changes.packages), await scans.findingsOf(changes.ids));
-    // In digest order: the findings and reports are keyed by digest, so each transaction writes its own run of pages
-    // rather than pages all over tables every other transaction writes again (26 commits of random digests cost 2.5 s).
-    changed.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
-    for (const slice of slices(changed, rematchSlice)) {
+    const scope = await scans.rematchScope(changes.packages, changes.ids);
+    const rematch = { advisoryIds: changes.ids, findings: matchVariants(records, scope.variants) };
+    const rows = scope.variants.reduce((sum, variant) => sum + variant.packages, 0) + scope.findings;
+    for (const range of imageRanges(scope.imageKeys, rows, rowsPerRematch)) {
       const now = Date.now();
-      const critical = slice.filter((image) => image.newCritical.length > 0);
-      const holders = await scans.repositoriesWith(critical.map((image) => image.digest));
-      const rematches = slice.map((image) => ({
-        digest: image.digest, finishedAt: image.finishedAt, findings: image.findings, delta: image.delta, hadFindings: image.hadFindings,
-        ...(image.newCritical.length === 0 ? {} : { found: { advisories: image.newCritical, repositories: holders.get(image.digest) ?? [] } }),
-      }));
-      const written = new Set(await scans.rematch(changes.ids, rematches, now));
-      if (written.size === 0) continue;
+      const { written, critical } = await scans.rematchRange(rematch, range, now);
+      if (written === 0) continue;
       this.epoch++;
-      this.tally.rematched += written.size;
-      // Policies read once per slice (a new critical advisory may reach 100,000 images), and only if one quarantines.
-      const quarantining = critical.length === 0 ? new Map() : await this.#scans().vulnerabilityPolicies();
+      this.tally.rematched += written;
+      // Policies read once per range (a new critical advisory may reach 100,000 images), and only if one quarantines.
+      const quarantining = critical.length === 0 ? new Map() : await scans.vulnerabilityPolicies();
       if (![...quarantining.values()].some((policy) => policy.autoQuarantine)) continue;
-      for (const image of critical) {
-        if (written.has(image.digest)) await this.#quarantineWherePolicySays(quarantining, image.digest, image.newCritical, holders.get(image.digest) ?? [], now);
-      }
+      for (const image of critical) await this.#quarantineWherePolicySays(quarantining, image.digest, image.advisories, image.repositories, now);
     }
   }
 
