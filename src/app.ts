@@ -29,6 +29,7 @@ import { immutableTags } from './features/immutable-tags/immutable-tags.js';
 import { quarantine } from './features/quarantine/quarantine.js';
 import type { SbomRegistry } from './features/scanning/sbom-attachment.js';
 import { scanning } from './features/scanning/scanning.js';
+import { trust } from './features/trust/trust.js';
 import { ProjectVulnerabilityService } from './features/scanning/project-vulnerabilities.js';
 import { uploadExpiry } from './features/upload-expiry/upload-expiry.js';
 import { usage } from './features/usage/usage.js';
@@ -114,6 +115,14 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
         [{ type: 'repository', name: repository, actions: ['pull'] }], Date.now(), seconds)).token,
     },
   }) : undefined;
+  const signatures = trust(metadata, {
+    readBlob: (digest) => store.read(digest),
+    mayRead: (principal, repository) => scopes.mayRead(principal, repository),
+    // Who may push reads unsigned manifests (to sign them). With access control off there is nobody to tell apart:
+    // enforce then holds for every pull, and images are signed while the mode is audit.
+    mayPush: async (principal, repository) => access.enabled && (await access.policy.actions(principal, repository)).has('push'),
+    access: access.policy, audit: adminAudit, log: logger.child({ component: 'trust' }),
+  });
   const sweepIntervalMs = config.uploads.sweepIntervalSeconds * 1000;
   // Other nodes may share the blob store (S3, or a folder with PostgreSQL): their in-flight pushes are not orphans.
   const sharedStore = config.storage.s3.bucket !== undefined || config.database.url !== undefined;
@@ -130,6 +139,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     usage(() => metadata.insight()),
     artifactFactsBackfill(metadata, facts, logger.child({ component: 'artifact-facts' })),
     ...(scans ? [scans] : []),
+    signatures,
   ];
 
   policies.add(features.flatMap((feature) => feature.policies ?? []));
@@ -153,6 +163,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     jobKinds: [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob].map((job) => job.kind),
     webhookDeliveries: hooks.deliveries, log: logger.child({ component: 'metrics' }),
     scans: scans && { tally: scans.service.tally, store: () => metadata.scans(), external: scans.service.external?.scanners.all },
+    trust: signatures.tally,
   }) : undefined;
   const services = {
     activity,
@@ -172,6 +183,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
     insight: new InsightService(() => metadata.insight(), scopes, () => metadata.changeVersion()),
     inspector: new ArtifactInspector(metadata, (digest) => store.read(digest), scopes),
     scans: scans?.service,
+    trust: signatures.service,
     vulnerabilityPolicies: scans?.policyService,
     projectVulnerabilities: scans && new ProjectVulnerabilityService(metadata, {
       mayRead: async (principal, project) => {

@@ -12,6 +12,7 @@ import { registerScanCommands } from './scan-commands.js';
 import { registerScannerCommands } from './scanner-commands.js';
 import { registerUserCommands } from './user-commands.js';
 import { registerVulnerabilityPolicyCommands } from './vulnerability-policy-commands.js';
+import { registerTrustCommands } from './trust-commands.js';
 import { registerWebhookCommands } from './webhook-commands.js';
 
 /**
@@ -34,4 +35,5 @@ export function registerAdminCommands(program: Command): void {
   registerScanCommands(program);
   registerScannerCommands(program);
   registerVulnerabilityPolicyCommands(program);
+  registerTrustCommands(program);
 }

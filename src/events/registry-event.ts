@@ -20,6 +20,8 @@ export const eventTypes = [
   'scan.completed',
   'scan.failed',
   'vulnerability.found',
+  'signature.verified',
+  'signature.rejected',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];
@@ -135,4 +137,14 @@ export function scanFailedEvent(repository: string, digest: string, data: Readon
 /** Advisories that changed in the feed now find critical vulnerabilities an earlier match did not (`advisories`). */
 export function vulnerabilityFoundEvent(repository: string, digest: string, data: Readonly<Record<string, unknown>>, now: number): NewRegistryEvent {
   return { type: 'vulnerability.found', repository, digest, origin: systemOrigin, at: now, data };
+}
+
+/**
+ * A signature pushed for `digest` (`signature`: the signature manifest) was checked against the project's trusted
+ * keys: verified when it is valid from one of them, rejected otherwise (`reason`); `verified` says whether the image
+ * may be pulled under enforce now, with all its signatures.
+ */
+export function signatureCheckedEvent(valid: boolean, repository: string, digest: string, origin: EventOrigin, data: Readonly<Record<string, unknown>>,
+  now: number): NewRegistryEvent {
+  return { type: valid ? 'signature.verified' : 'signature.rejected', repository, digest, origin, at: now, data };
 }

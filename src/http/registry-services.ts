@@ -1,3 +1,4 @@
+import type { TrustService } from '../features/trust/trust-service.js';
 import type { AccessControl } from '../auth/access-control.js';
 import type { AdminService } from '../auth/admin/admin-service.js';
 import type { OidcLoginService } from '../auth/oidc-login-service.js';
@@ -39,6 +40,7 @@ export interface RegistryServices {
   readonly inspector: ArtifactInspector;
   /** The vulnerability scanner; undefined when scanning.enabled is false. */
   readonly scans: ScanService | undefined;
+  readonly trust: TrustService;
   /** Projects' vulnerability policies and allowlists; undefined when scanning is off. */
   readonly vulnerabilityPolicies: VulnerabilityPolicyService | undefined;
   /** Projects' vulnerability overviews (their images worst first); undefined when scanning is off. */

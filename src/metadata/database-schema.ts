@@ -173,6 +173,11 @@ export interface Database {
   /** OSV records as the matcher reads them; `aliases` a JSON array. */
   advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
   advisory_packages: { ecosystem: string; name: string; advisory_id: string };
+  /** Migration 0011: each project's signature trust mode, and the keys it trusts. */
+  trust_policies: { project: string; mode: string; updated_by: string; updated_at: number };
+  trust_keys: {
+    id: Generated<number>; project: string; name: string; kind: string; pem: string; hint: string; created_by: string; created_at: number;
+  };
   vulnerability_policies: {
     project: string;
     block_severity: string | null;

@@ -1,3 +1,5 @@
+import { KyselyTrustStore } from './kysely-trust-store.js';
+import type { TrustStore } from './trust-store.js';
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import {
   blobLinkedEvent, blobUnlinkedEvent, manifestDeletedEvent, manifestPushedEvents, systemOrigin, tagDeletedEvent,
@@ -54,6 +56,7 @@ export class KyselyMetadataStore implements MetadataStore {
   #webhooks: WebhookStore | undefined;
   #insight: InsightStore | undefined;
   #scans: ScanStore | undefined;
+  #trust: TrustStore | undefined;
   #transactionDone: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>) {
@@ -88,6 +91,12 @@ export class KyselyMetadataStore implements MetadataStore {
     // all the time in the background, and the policy's verdicts keep fresh by other means.
     this.#scans ??= new KyselyScanStore(this.#db, (work) => this.#write(work), (work) => this.#quietWrite(work));
     return this.#scans;
+  }
+
+  trust(): TrustStore {
+    // Counted writes: the pull policy caches trust policies and keys per change version.
+    this.#trust ??= new KyselyTrustStore(this.#db, (work) => this.#write(work));
+    return this.#trust;
   }
 
   access(): AccessStore {

@@ -5,6 +5,7 @@ import type { AccessStore } from './access-store.js';
 import type { InsightStore } from './insight-store.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PolicyStore } from './policy-store.js';
+import type { TrustStore } from './trust-store.js';
 import type { ScanStore } from './scan-store.js';
 import type { WebhookStore } from './webhook-store.js';
 
@@ -26,6 +27,8 @@ export interface MetadataStore {
   insight(): InsightStore;
   /** The vulnerability scanner's reports, inventories, findings and advisories. */
   scans(): ScanStore;
+  /** Each project's signature trust mode and the keys it trusts. */
+  trust(): TrustStore;
 
   /**
    * A number that changes whenever a write may have changed what a read returns: this process's writes and, where

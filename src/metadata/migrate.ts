@@ -10,6 +10,7 @@ import * as insight from './migrations/0007-insight.js';
 import * as scanning from './migrations/0008-scanning.js';
 import * as reportedFindings from './migrations/0009-reported-findings.js';
 import * as scanImageKeys from './migrations/0010-scan-image-keys.js';
+import * as trust from './migrations/0011-trust.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-scanning': scanning,
   '0009-reported-findings': reportedFindings,
   '0010-scan-image-keys': scanImageKeys,
+  '0011-trust': trust,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

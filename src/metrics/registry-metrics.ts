@@ -1,3 +1,4 @@
+import type { TrustTally } from '../features/trust/trust-policy.js';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ExternalScanOutcomes } from '../features/scanning/external/external-scanner.js';
@@ -33,6 +34,8 @@ export interface MetricsSources {
     /** Each external scanner's scans on this node, by outcome. */
     readonly external?: readonly { readonly name: string; readonly outcomes: Readonly<ExternalScanOutcomes> }[] | undefined;
   } | undefined;
+  /** Signature trust's verdicts and pull outcomes on this node. */
+  readonly trust?: Readonly<TrustTally> | undefined;
   readonly log: Logger;
 }
 
@@ -67,6 +70,7 @@ export class RegistryMetrics {
     this.#poolMetrics(sources.metadata);
     this.#backgroundMetrics(sources);
     if (sources.scans) this.#scanMetrics(sources.scans);
+    if (sources.trust) this.#trustMetrics(sources.trust);
     this.#failureMetric();
   }
 
@@ -159,6 +163,24 @@ export class RegistryMetrics {
         metric.inc({ outcome: 'delivered' }, delivered);
         metric.inc({ outcome: 'retrying' }, retrying);
         metric.inc({ outcome: 'failed' }, failed);
+      });
+  }
+
+  /** Signature trust: verdicts made (each cached until a signature, key or mode changes) and what pulls they met. */
+  #trustMetrics(tally: Readonly<TrustTally>): void {
+    this.#counter('berth_signature_verdicts_total',
+      'Signature verdicts this node made for pulled manifests in projects whose trust mode is audit or enforce, by outcome: verified or unverified. '
+      + 'Each is cached until a signature, a key or the mode changes.', ['outcome'], (metric) => {
+        metric.reset();
+        metric.inc({ outcome: 'verified' }, tally.verified);
+        metric.inc({ outcome: 'unverified' }, tally.unverified);
+      });
+    this.#counter('berth_signature_pulls_total',
+      'Pulls of manifests without a valid signature from a trusted key, by what happened: refused (enforce) or audited (let through under audit).',
+      ['outcome'], (metric) => {
+        metric.reset();
+        metric.inc({ outcome: 'refused' }, tally.refused);
+        metric.inc({ outcome: 'audited' }, tally.audited);
       });
   }
 

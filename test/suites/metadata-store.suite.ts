@@ -6,6 +6,7 @@ import { insightStoreTests } from './insight-store.suite.js';
 import { outboxStoreTests } from './outbox-store.suite.js';
 import { policyStoreTests } from './policy-store.suite.js';
 import { scanStoreTests } from './scan-store.suite.js';
+import { trustStoreTests } from './trust-store.suite.js';
 
 /** What a backend under test provides: a fresh, empty store per test, and its disposal. */
 export interface MetadataStoreHarness {
@@ -288,5 +289,6 @@ export function metadataStoreSuite(name: string, harness: MetadataStoreHarness):
     policyStoreTests(() => store);
     insightStoreTests(() => store);
     scanStoreTests(() => store);
+    trustStoreTests(() => store);
   });
 }

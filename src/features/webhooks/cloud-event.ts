@@ -37,6 +37,16 @@ export interface CloudEventData {
   /** The advisories a rescan found critical vulnerabilities of (vulnerability.found), and the image's critical count. */
   readonly advisories?: readonly string[];
   readonly critical?: number;
+  /**
+   * A signature pushed for the image (signature.verified, signature.rejected): the signature manifest's digest, each
+   * check of it (valid with the signer, or the failure and why), and whether the image now verifies under the project's mode.
+   */
+  readonly signature?: {
+    readonly digest: string;
+    readonly mode: string;
+    readonly verified: boolean;
+    readonly checks: readonly Readonly<Record<string, unknown>>[];
+  };
   readonly actor: { readonly name: string; readonly kind: string };
   /** The address the change came from, when it came from a client. */
   readonly address?: string;
@@ -70,6 +80,12 @@ export function toCloudEvent(event: RegistryEvent, externalUrl: string | undefin
     }),
     ...(Array.isArray(extra.advisories) && { advisories: extra.advisories as string[] }),
     ...(typeof extra.critical === 'number' && { critical: extra.critical }),
+    ...((event.type === 'signature.verified' || event.type === 'signature.rejected') && {
+      signature: {
+        digest: String(extra.signature), mode: String(extra.mode), verified: extra.verified === true,
+        checks: Array.isArray(extra.checks) ? (extra.checks as Record<string, unknown>[]) : [],
+      },
+    }),
     actor: { name: event.origin.actor, kind: event.origin.actorKind },
     ...(event.origin.address !== undefined && { address: event.origin.address }),
   };

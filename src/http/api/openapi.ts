@@ -6,6 +6,7 @@ import { scannerPaths, scannerSchemas } from './openapi-scanners.js';
 import { scanningPaths, scanningSchemas } from './openapi-scanning.js';
 import { policyPaths, policySchemas } from './openapi-policies.js';
 import { webhookPaths, webhookSchemas } from './openapi-webhooks.js';
+import { trustPaths, trustSchemas } from './openapi-trust.js';
 import { projectRoles } from '../../auth/roles.js';
 
 /**
@@ -351,15 +352,15 @@ export const openApiDocument = {
   },
   servers: [{ url: '/' }],
   security: [{ basic: [] }, { session: [], csrf: [] }],
-  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'immutable-tags', 'quarantine', 'webhooks', 'contents', 'vulnerabilities', 'jobs', 'meta'].map((name) => ({ name })),
-  paths: { ...paths, ...policyPaths, ...webhookPaths, ...insightPaths, ...scanningPaths, ...scannerPaths },
+  tags: ['me', 'users', 'cli-secrets', 'projects', 'members', 'robots', 'groups', 'audit', 'immutable-tags', 'quarantine', 'webhooks', 'contents', 'vulnerabilities', 'trust', 'jobs', 'meta'].map((name) => ({ name })),
+  paths: { ...paths, ...policyPaths, ...webhookPaths, ...insightPaths, ...scanningPaths, ...scannerPaths, ...trustPaths },
   components: {
     securitySchemes: {
       basic: { type: 'http', scheme: 'basic', description: 'A user\'s username and password (or a CLI secret as the password), or robot$<name> and its secret.' },
       session: { type: 'apiKey', in: 'cookie', name: 'berth_session', description: 'The browser session of a signed-in user.' },
       csrf: { type: 'apiKey', in: 'header', name: 'x-berth-csrf', description: 'With a session, required on every request but GET and HEAD: the value of the berth_csrf cookie.' },
     },
-    schemas: { ...schemas, ...policySchemas, ...webhookSchemas, ...insightSchemas, ...scanningSchemas, ...scannerSchemas },
+    schemas: { ...schemas, ...policySchemas, ...webhookSchemas, ...insightSchemas, ...scanningSchemas, ...scannerSchemas, ...trustSchemas },
     responses,
   },
 } as const;

@@ -5,6 +5,7 @@ import { apiActor, apiViewer, type ApiContext } from './api-auth.js';
 import { registerInsightRoutes } from './insight-routes.js';
 import { registerScanRoutes, registerVulnerabilityPolicyRoutes } from './scan-routes.js';
 import { registerScannerRoutes } from './scanner-routes.js';
+import { registerTrustRoutes } from './trust-routes.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerGroupRoutes } from './groups-routes.js';
 import { registerMeRoutes } from './me-routes.js';
@@ -38,6 +39,7 @@ export function registerApiRoutes(app: FastifyInstance, services: RegistryServic
   registerScanRoutes(app, api, services);
   registerVulnerabilityPolicyRoutes(app, api, services);
   registerScannerRoutes(app, api, services);
+  registerTrustRoutes(app, api, services);
 
   // Anything else under /api/v1 is answered in the API's own terms, pointing at its description.
   app.all('/api/v1/*', async (request) => {

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { OperatorError } from '../errors/operator-error.js';
+import { segment, withClient } from './command-kit.js';
+import { parseReference } from './insight-commands.js';
+import { printJson, printLine, printTable, shortTime } from './output.js';
+
+interface TrustKey { readonly name: string; readonly kind: string; readonly hint: string; readonly publicKey: string; readonly createdBy: string; readonly createdAt: string }
+interface ProjectTrust {
+  readonly project: string; readonly mode: string; readonly updatedBy: string | null; readonly updatedAt: string | null; readonly keys: readonly TrustKey[];
+}
+interface SignatureVerdict {
+  readonly artifact: string; readonly via: string; readonly tool: string; readonly format: string; readonly valid: boolean; readonly signer: string | null;
+  readonly role: string | null; readonly reason: string | null; readonly failure: string | null; readonly validUntil: string | null;
+}
+interface SignatureStatus {
+  readonly repository: string; readonly digest: string; readonly mode: string; readonly verified: boolean; readonly basis: string; readonly index: string | null;
+  readonly signatures: readonly SignatureVerdict[];
+}
+
+const modes = ['off', 'audit', 'enforce'] as const;
+
+function parseMode(value: string): string {
+  if (!(modes as readonly string[]).includes(value)) throw new InvalidArgumentError(`give one of ${modes.join(', ')}`);
+  return value;
+}
+
+const help = `
+Modes: off (signatures are not checked), audit (pulls go on; "berth trust status" shows each image's verdict),
+enforce (pulls of images without a valid signature from a trusted key are refused, except for those who may push to
+the repository, so that they can sign it).
+
+Examples:
+  berth trust add-key team --cosign-key cosign.pub --name release
+  berth trust mode team enforce
+  berth trust status team/app:1.4 --json
+  berth trust show team
+  berth trust remove-key team release
+`;
+
+/**
+ * `berth trust …`: which cosign keys a project trusts and whether it enforces signatures at pull time, and any
+ * image's signatures with their verdicts. Members read a project's trust; maintainers change it.
+ */
+export function registerTrustCommands(program: Command): void {
+  const trust = program.command('trust')
+    .description('signature trust: the keys a project trusts, and whether pulls of unsigned images are refused (project maintainers)')
+    .addHelpText('after', help);
+
+  trust.command('add-key <project>')
+    .description('trust a cosign public key in the project: images it signs may be pulled under enforce')
+    .requiredOption('--cosign-key <file>', 'the public key file cosign generate-key-pair wrote (cosign.pub)')
+    .option('--name <name>', 'a name for the key, unique in the project; verdicts name the signer by it', 'default')
+    .option('--json', 'print JSON: the key')
+    .action(withClient(async (client, options, project) => {
+      let pem: string;
+      try {
+        pem = readFileSync(options.cosignKey as string, 'utf8');
+      } catch (error) {
+        throw new OperatorError(`cannot read --cosign-key ${options.cosignKey}: ${(error as Error).message}`);
+      }
+      const key = await client.post<TrustKey>(`/api/v1/projects/${segment(project!)}/trust/keys`, { name: options.name, cosignKey: pem });
+      if (options.json) printJson(key);
+      else printLine(`${project} now trusts cosign key "${key.name}" (sha256 ${key.hint}).`);
+    }));
+
+  trust.command('remove-key <project> <name>')
+    .description('stop trusting a key: images only it signed are refused under enforce')
+    .action(withClient(async (client, _options, project, name) => {
+      await client.delete(`/api/v1/projects/${segment(project!)}/trust/keys/${segment(name!)}`);
+      printLine(`${project} no longer trusts key "${name}".`);
+    }));
+
+  trust.command('mode <project> <mode>')
+    .description(`set the project's trust mode: ${modes.join(', ')}`)
+    .option('--json', 'print JSON: the project\'s trust, as "berth trust show --json"')
+    .action(withClient(async (client, options, project, mode) => {
+      const updated = await client.put<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`, { mode: parseMode(mode!) });
+      if (options.json) printJson(updated);
+      else printLine(`${updated.project}: trust mode ${updated.mode}, ${updated.keys.length} trusted key${updated.keys.length === 1 ? '' : 's'}.`);
+    }));
+
+  trust.command('show <project>')
+    .description('the project\'s trust mode and trusted keys')
+    .option('--json', 'print JSON: mode, updatedBy, updatedAt, keys (name, kind, hint, publicKey, createdBy, createdAt)')
+    .action(withClient(async (client, options, project) => {
+      const current = await client.get<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`);
+      if (options.json) {
+        printJson(current);
+        return;
+      }
+      printLine(`mode   ${current.mode}${current.updatedBy ? ` (set by ${current.updatedBy} ${shortTime(current.updatedAt)})` : ''}`);
+      if (current.keys.length === 0) printLine(`keys   none (berth trust add-key ${project} --cosign-key cosign.pub)`);
+      else {
+        printTable(current.keys, [
+          ['key', (key) => key.name], ['kind', (key) => key.kind], ['sha256', (key) => key.hint], ['added by', (key) => key.createdBy],
+          ['added', (key) => shortTime(key.createdAt)],
+        ]);
+      }
+    }));
+
+  trust.command('status <reference>')
+    .description('the signatures of REPOSITORY:TAG or REPOSITORY@DIGEST, each verified against its project\'s trusted keys')
+    .option('--json', 'print JSON: verified (would a pull pass under enforce), basis, mode, and signatures (tool, format, signer, valid, reason)')
+    .action(withClient(async (client, options, reference) => {
+      const target = parseReference(reference!);
+      const query = new URLSearchParams({ repository: target.repository, reference: target.reference });
+      const status = await client.get<SignatureStatus>(`/api/v1/signatures?${query.toString()}`);
+      if (options.json) {
+        printJson(status);
+        return;
+      }
+      const verdict = status.verified ? `verified (${status.basis === 'signed-index' ? `through signed index ${status.index}` : status.basis})` : `not verified (${status.basis})`;
+      printLine(`${status.repository}@${status.digest}: ${verdict}; project mode ${status.mode}`);
+      if (status.signatures.length === 0) return;
+      printTable(status.signatures, [
+        ['tool', (one) => one.tool], ['format', (one) => one.format], ['via', (one) => one.via], ['valid', (one) => (one.valid ? 'yes' : 'no')],
+        ['signer or reason', (one) => (one.valid ? `${one.signer}${one.role === 'attestation' ? ' (attestation)' : ''}` : one.reason)],
+      ]);
+    }));
+}

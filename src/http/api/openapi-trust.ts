@@ -1,0 +1,78 @@
+import { object, operation, parameter, pathParameter, ref, time, type Schema } from './openapi-kit.js';
+
+/** The OpenAPI description of signature trust: each project's mode and trusted keys, and any manifest's signatures. */
+
+const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema.type as string, 'null'] });
+
+export const trustSchemas: Record<string, Schema> = {
+  TrustKey: object({
+    name: { type: 'string', description: 'Unique in the project; verdicts name the signer by it.' },
+    kind: { type: 'string', enum: ['cosign-key'] },
+    hint: { type: 'string', description: 'base64 of the SHA-256 of the key\'s DER (SubjectPublicKeyInfo), as sigstore bundles name keys.' },
+    publicKey: { type: 'string', description: 'The public key, PEM.' },
+    createdBy: { type: 'string' },
+    createdAt: time('When the key was added.'),
+  }),
+  ProjectTrust: object({
+    project: { type: 'string' },
+    mode: { type: 'string', enum: ['off', 'audit', 'enforce'], description: 'off: signatures are not checked; audit: pulls go on and verdicts are recorded; enforce: pulls of manifests without a valid signature from a trusted key are refused (403 DENIED), except for those who may push to the repository.' },
+    updatedBy: nullable({ type: 'string' }),
+    updatedAt: nullable(time('When the mode was last set.')),
+    keys: { type: 'array', items: ref('TrustKey') },
+  }),
+  SetTrustMode: object({ mode: { type: 'string', enum: ['off', 'audit', 'enforce'] } }),
+  AddTrustKey: object({
+    name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', default: 'default' },
+    cosignKey: { type: 'string', minLength: 1, maxLength: 16384, description: 'The PEM public key cosign generate-key-pair writes (cosign.pub): ECDSA P-256/384/521, Ed25519 or RSA of 2048 bits or more.' },
+  }, ['cosignKey']),
+  SignatureVerdict: object({
+    artifact: { type: 'string', description: 'The signature manifest\'s digest.' },
+    via: { type: 'string', enum: ['tag', 'referrer'], description: 'Found through cosign\'s sha256-<hex>.sig tag, or as a referrer (subject) of the manifest.' },
+    tool: { type: 'string', enum: ['cosign', 'notation'] },
+    format: { type: 'string', enum: ['cosign-simple-signing', 'sigstore-bundle', 'cosign-attestation', 'notation-jws', 'notation-cose'] },
+    valid: { type: 'boolean' },
+    signer: nullable({ type: 'string', description: 'The trusted key\'s name, or a certificate\'s identity.' }),
+    role: nullable({ type: 'string', enum: ['signature', 'attestation'] }),
+    reason: nullable({ type: 'string', description: 'Why it is not valid; for a valid one, what was only logged.' }),
+    failure: nullable({ type: 'string', enum: ['malformed', 'wrong-subject', 'bad-signature', 'untrusted-signer', 'expired', 'unsupported', 'no-policy', 'skipped'] }),
+    validUntil: nullable(time('When a certificate it rests on expires.')),
+  }),
+  SignatureStatus: object({
+    repository: { type: 'string' },
+    digest: { type: 'string' },
+    mode: { type: 'string', enum: ['off', 'audit', 'enforce'], description: 'The project\'s trust mode.' },
+    verified: { type: 'boolean', description: 'Whether a pull would be let through under enforce.' },
+    basis: { type: 'string', enum: ['signed', 'signed-index', 'accessory', 'unsigned', 'untrusted'] },
+    index: nullable({ type: 'string', description: 'For signed-index: the signed index that lists this manifest.' }),
+    signatures: { type: 'array', items: ref('SignatureVerdict') },
+  }),
+};
+
+const projectName = pathParameter('name', 'The project name.');
+
+export const trustPaths: Record<string, Record<string, Schema>> = {
+  '/api/v1/projects/{name}/trust': {
+    get: operation('getProjectTrust', { summary: 'The project\'s signature trust: its mode and trusted keys (members).', tag: 'trust', parameters: [projectName], response: 'ProjectTrust', errors: [404] }),
+    put: operation('setTrustMode', { summary: 'Set the project\'s trust mode (maintainers).', tag: 'trust', parameters: [projectName], body: 'SetTrustMode', response: 'ProjectTrust', errors: [404] }),
+  },
+  '/api/v1/projects/{name}/trust/keys': {
+    post: operation('addTrustKey', {
+      summary: 'Trust a cosign public key (maintainers): signatures made with it are valid for the project\'s images.',
+      tag: 'trust', parameters: [projectName], body: 'AddTrustKey', status: 201, response: 'TrustKey', errors: [404],
+    }),
+  },
+  '/api/v1/projects/{name}/trust/keys/{key}': {
+    delete: operation('removeTrustKey', { summary: 'Stop trusting a key (maintainers).', tag: 'trust', parameters: [projectName, pathParameter('key', 'The key\'s name.')], errors: [404] }),
+  },
+  '/api/v1/signatures': {
+    get: operation('getSignatureStatus', {
+      summary: 'A manifest\'s signatures, each verified against its project\'s trusted keys, and whether a pull would be let through (whoever may pull).',
+      tag: 'trust',
+      parameters: [
+        parameter('repository', 'query', { type: 'string', maxLength: 255 }, 'The repository.'),
+        parameter('reference', 'query', { type: 'string', maxLength: 200 }, 'A tag or digest.'),
+      ],
+      response: 'SignatureStatus', errors: [404],
+    }),
+  },
+};

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MetadataStore } from '../../src/metadata/metadata-store.js';
+
+const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+
+/** Signature trust's part of the metadata contract (src/metadata/trust-store.ts). */
+export function trustStoreTests(store: () => MetadataStore): void {
+  describe('signature trust', () => {
+    it('keeps each project\'s mode, replaced in place, and moves the change version with it', async () => {
+      const trust = store().trust();
+      assert.equal((await trust.trustPolicies()).size, 0);
+      const before = store().changeVersion();
+      await trust.saveTrustPolicy({ project: 'shop', mode: 'audit', updatedBy: 'alice', updatedAt: 1_000 });
+      await trust.saveTrustPolicy({ project: 'lab', mode: 'enforce', updatedBy: 'bob', updatedAt: 1_500 });
+      await trust.saveTrustPolicy({ project: 'shop', mode: 'enforce', updatedBy: 'carol', updatedAt: 2_000 });
+      assert.notEqual(store().changeVersion(), before);
+      assert.deepEqual([...(await trust.trustPolicies()).values()].sort((a, b) => a.project.localeCompare(b.project)), [
+        { project: 'lab', mode: 'enforce', updatedBy: 'bob', updatedAt: 1_500 },
+        { project: 'shop', mode: 'enforce', updatedBy: 'carol', updatedAt: 2_000 },
+      ]);
+    });
+
+    it('keeps each project\'s keys by a name unique in the project', async () => {
+      const trust = store().trust();
+      const key = { project: 'shop', name: 'release', kind: 'cosign-key' as const, pem, hint: 'aGludA==', createdBy: 'alice', createdAt: 1_000 };
+      const added = await trust.addTrustKey(key);
+      assert.deepEqual({ ...added, id: 0 }, { ...key, id: 0 });
+      assert.equal(await trust.addTrustKey({ ...key, pem: 'other' }), undefined, 'a second key of the same name is refused');
+      await trust.addTrustKey({ ...key, project: 'lab' });
+      await trust.addTrustKey({ ...key, name: 'ci' });
+      assert.deepEqual((await trust.trustKeys('shop')).map((one) => [one.name, one.pem]), [['ci', pem], ['release', pem]]);
+      const before = store().changeVersion();
+      assert.equal(await trust.removeTrustKey('shop', 'release'), true);
+      assert.notEqual(store().changeVersion(), before);
+      assert.equal(await trust.removeTrustKey('shop', 'release'), false);
+      assert.deepEqual((await trust.trustKeys('shop')).map((one) => one.name), ['ci']);
+      assert.deepEqual((await trust.trustKeys('lab')).map((one) => one.name), ['release']);
+    });
+  });
+}
