@@ -6,9 +6,10 @@ import { segment, withClient } from './command-kit.js';
 import { parseReference } from './insight-commands.js';
 import { printJson, printLine, printTable, shortTime } from './output.js';
 
-interface TrustKey { readonly name: string; readonly kind: string; readonly hint: string; readonly publicKey: string; readonly createdBy: string; readonly createdAt: string }
+interface TrustKey { readonly name: string; readonly kind: string; readonly hint: string; readonly pem: string; readonly createdBy: string; readonly createdAt: string }
 interface ProjectTrust {
-  readonly project: string; readonly mode: string; readonly updatedBy: string | null; readonly updatedAt: string | null; readonly keys: readonly TrustKey[];
+  readonly project: string; readonly mode: string; readonly identities: readonly { subject: string; issuer: string | null }[];
+  readonly updatedBy: string | null; readonly updatedAt: string | null; readonly keys: readonly TrustKey[];
 }
 interface SignatureVerdict {
   readonly artifact: string; readonly via: string; readonly tool: string; readonly format: string; readonly valid: boolean; readonly signer: string | null;
@@ -20,6 +21,13 @@ interface SignatureStatus {
 }
 
 const modes = ['off', 'audit', 'enforce'] as const;
+
+/** "1 trusted key", "2 trusted keys, 1 trusted CA": what a project trusts, counted by kind. */
+function trustedSummary(keys: readonly TrustKey[]): string {
+  const count = (n: number, what: string) => `${n} trusted ${what}${n === 1 ? '' : 's'}`;
+  const cas = keys.filter((key) => key.kind === 'ca-roots').length;
+  return `${count(keys.length - cas, 'key')}${cas === 0 ? '' : `, ${count(cas, 'CA')}`}`;
+}
 
 function parseMode(value: string): string {
   if (!(modes as readonly string[]).includes(value)) throw new InvalidArgumentError(`give one of ${modes.join(', ')}`);
@@ -33,6 +41,8 @@ the repository, so that they can sign it).
 
 Examples:
   berth trust add-key team --cosign-key cosign.pub --name release
+  berth trust add-ca team --ca corporate-ca.pem --name corporate    # certificate signatures chaining to it
+  berth trust identities team release@example.com --issuer https://id.example.com
   berth trust mode team enforce
   berth trust status team/app:1.4 --json
   berth trust show team
@@ -65,8 +75,37 @@ export function registerTrustCommands(program: Command): void {
       else printLine(`${project} now trusts cosign key "${key.name}" (sha256 ${key.hint}).`);
     }));
 
+  trust.command('add-ca <project>')
+    .description('trust CA certificates: signatures made with a certificate chaining to one of them (cosign sign --certificate --certificate-chain) are valid')
+    .requiredOption('--ca <file>', 'the CA certificates, PEM (one or more)')
+    .option('--name <name>', 'a name for them, unique in the project', 'ca')
+    .option('--json', 'print JSON: the entry')
+    .action(withClient(async (client, options, project) => {
+      let pem: string;
+      try {
+        pem = readFileSync(options.ca as string, 'utf8');
+      } catch (error) {
+        throw new OperatorError(`cannot read --ca ${options.ca}: ${(error as Error).message}`);
+      }
+      const roots = await client.post<TrustKey>(`/api/v1/projects/${segment(project!)}/trust/keys`, { name: options.name, caCertificates: pem });
+      if (options.json) printJson(roots);
+      else printLine(`${project} now trusts CA certificates "${roots.name}" (SHA-256 fingerprint ${roots.hint}).`);
+    }));
+
+  trust.command('identities <project> [subjects...]')
+    .description('require certificate signers to have one of these identities (an e-mail address or URI in the certificate); none given: any the CA certificates vouch for')
+    .option('--issuer <url>', 'the OIDC issuer each certificate must also carry')
+    .option('--json', 'print JSON: the project\'s trust, as "berth trust show --json"')
+    .action(withClient(async (client, options, project, subjects) => {
+      const identities = (subjects as unknown as string[] ?? []).map((subject) => ({ subject, ...(options.issuer !== undefined && { issuer: options.issuer as string }) }));
+      const updated = await client.put<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`, { identities });
+      if (options.json) printJson(updated);
+      else if (updated.identities.length === 0) printLine(`${updated.project}: any certificate the project's CA certificates vouch for may sign.`);
+      else printLine(`${updated.project}: certificate signers must be ${updated.identities.map((one) => (one.issuer ? `${one.subject} (${one.issuer})` : one.subject)).join(' or ')}.`);
+    }));
+
   trust.command('remove-key <project> <name>')
-    .description('stop trusting a key: images only it signed are refused under enforce')
+    .description('stop trusting a key or CA certificates: images only they vouch for are refused under enforce')
     .action(withClient(async (client, _options, project, name) => {
       await client.delete(`/api/v1/projects/${segment(project!)}/trust/keys/${segment(name!)}`);
       printLine(`${project} no longer trusts key "${name}".`);
@@ -78,7 +117,7 @@ export function registerTrustCommands(program: Command): void {
     .action(withClient(async (client, options, project, mode) => {
       const updated = await client.put<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`, { mode: parseMode(mode!) });
       if (options.json) printJson(updated);
-      else printLine(`${updated.project}: trust mode ${updated.mode}, ${updated.keys.length} trusted key${updated.keys.length === 1 ? '' : 's'}.`);
+      else printLine(`${updated.project}: trust mode ${updated.mode}, ${trustedSummary(updated.keys)}.`);
     }));
 
   trust.command('show <project>')
@@ -90,8 +129,9 @@ export function registerTrustCommands(program: Command): void {
         printJson(current);
         return;
       }
-      printLine(`mode   ${current.mode}${current.updatedBy ? ` (set by ${current.updatedBy} ${shortTime(current.updatedAt)})` : ''}`);
-      if (current.keys.length === 0) printLine(`keys   none (berth trust add-key ${project} --cosign-key cosign.pub)`);
+      printLine(`mode        ${current.mode}${current.updatedBy ? ` (set by ${current.updatedBy} ${shortTime(current.updatedAt)})` : ''}`);
+      if (current.identities.length > 0) printLine(`identities  ${current.identities.map((one) => (one.issuer ? `${one.subject} (${one.issuer})` : one.subject)).join(', ')}`);
+      if (current.keys.length === 0) printLine(`keys        none (berth trust add-key ${project} --cosign-key cosign.pub)`);
       else {
         printTable(current.keys, [
           ['key', (key) => key.name], ['kind', (key) => key.kind], ['sha256', (key) => key.hint], ['added by', (key) => key.createdBy],

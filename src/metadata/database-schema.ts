@@ -174,7 +174,7 @@ export interface Database {
   advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
   advisory_packages: { ecosystem: string; name: string; advisory_id: string };
   /** Migration 0011: each project's signature trust mode, and the keys it trusts. */
-  trust_policies: { project: string; mode: string; updated_by: string; updated_at: number };
+  trust_policies: { project: string; mode: string; identities: string; updated_by: string; updated_at: number };
   trust_keys: {
     id: Generated<number>; project: string; name: string; kind: string; pem: string; hint: string; created_by: string; created_at: number;
   };

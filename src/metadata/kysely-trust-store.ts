@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from './database-schema.js';
-import type { NewTrustKey, TrustKey, TrustMode, TrustPolicy, TrustStore } from './trust-store.js';
+import type { NewTrustKey, SignerIdentity, TrustKey, TrustMode, TrustPolicy, TrustStore } from './trust-store.js';
 
 type Write = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>;
 
@@ -17,12 +17,15 @@ export class KyselyTrustStore implements TrustStore {
   async trustPolicies(): Promise<Map<string, TrustPolicy>> {
     const rows = await this.#db.selectFrom('trust_policies').selectAll().execute();
     return new Map(rows.map((row) => [row.project, {
-      project: row.project, mode: row.mode as TrustMode, updatedBy: row.updated_by, updatedAt: Number(row.updated_at),
+      project: row.project, mode: row.mode as TrustMode, identities: JSON.parse(row.identities) as SignerIdentity[], updatedBy: row.updated_by,
+      updatedAt: Number(row.updated_at),
     }]));
   }
 
   async saveTrustPolicy(policy: TrustPolicy): Promise<void> {
-    const row = { project: policy.project, mode: policy.mode, updated_by: policy.updatedBy, updated_at: policy.updatedAt };
+    const row = {
+      project: policy.project, mode: policy.mode, identities: JSON.stringify(policy.identities), updated_by: policy.updatedBy, updated_at: policy.updatedAt,
+    };
     await this.#write(async (trx) => {
       await trx.insertInto('trust_policies').values(row).onConflict((oc) => oc.column('project').doUpdateSet(row)).execute();
     });

@@ -15,10 +15,13 @@ import { Worker } from 'node:worker_threads';
  */
 export class SqliteCheckpointer {
   readonly #worker: Worker;
+  readonly #exited: Promise<void>;
   #stopped: Promise<void> | undefined;
 
   private constructor(worker: Worker) {
     this.#worker = worker;
+    // Listened for from the start: a thread that already ended (its connection failed) must not leave stop() waiting.
+    this.#exited = new Promise((resolve) => worker.once('exit', () => resolve()));
   }
 
   /** Starts checkpointing the database at `path` (already in WAL mode). */
@@ -38,7 +41,10 @@ export class SqliteCheckpointer {
       // Held open until it has exited: unreferenced, it would let the process end with this promise pending.
       this.#worker.ref();
       this.#worker.postMessage('stop');
-      await once(this.#worker, 'exit');
+      // A checkpoint in progress ends first; one that hangs (a disk gone away) does not hold the shutdown.
+      const timer = setTimeout(() => void this.#worker.terminate(), 5_000);
+      await this.#exited;
+      clearTimeout(timer);
     })();
     return this.#stopped;
   }

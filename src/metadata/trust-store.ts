@@ -24,18 +24,26 @@ export const trustModes: readonly TrustMode[] = ['off', 'audit', 'enforce'];
 export interface TrustPolicy {
   readonly project: string;
   readonly mode: TrustMode;
+  /** Identities a certificate signer must have, one of them; empty: any certificate the project's roots vouch for. */
+  readonly identities: readonly SignerIdentity[];
   readonly updatedBy: string;
   readonly updatedAt: number;
+}
+
+/** A certificate's subject alternative name (an e-mail address or a URI), and the OIDC issuer it must carry, if any. */
+export interface SignerIdentity {
+  readonly subject: string;
+  readonly issuer?: string | undefined;
 }
 
 export interface NewTrustKey {
   readonly project: string;
   readonly name: string;
-  /** Only cosign public keys so far; notation trust stores come next. */
-  readonly kind: 'cosign-key';
-  /** The public key, PEM (SubjectPublicKeyInfo). */
+  /** A cosign public key, or CA certificates certificate signatures must chain to. Notation trust stores come next. */
+  readonly kind: 'cosign-key' | 'ca-roots';
+  /** The public key (PEM SubjectPublicKeyInfo), or the certificates (PEM). */
   readonly pem: string;
-  /** Base64 of the SHA-256 of the key's DER: how sigstore bundles and the UI name it. */
+  /** A key: base64 of the SHA-256 of its DER, as sigstore bundles name keys. Certificates: the first one's SHA-256 fingerprint. */
   readonly hint: string;
   readonly createdBy: string;
   readonly createdAt: number;

@@ -17,11 +17,13 @@ import { runBerthCli } from '../support/berth-cli.js';
 import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/berth-process.js';
 import { cleanUp } from '../support/cleanup.js';
 import { startContainerd, type Containerd } from '../support/clients/containerd.js';
-import { CosignClient, cosignMissing, type CosignKeyPair } from '../support/clients/cosign.js';
+import { certifyCosignKey, CosignClient, cosignMissing, type CosignKeyPair } from '../support/clients/cosign.js';
 import { addIndexToLayout, buildUmociImage, type Descriptor } from '../support/clients/oci-layout.js';
 import { makeTempDir, removeDir, runCommand, type RunResult } from '../support/clients/run.js';
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { tool } from '../support/clients/tools.js';
+import { TestPki } from '../support/signature-pki.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const timeout = 300_000;
 const adminPassword = 'trust-clients-admin-password-1';
@@ -147,7 +149,7 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
 
     // One small real image per case, each with its own content (so its own digest), pushed by the maintainer.
     const layout = join(work, 'layout');
-    for (const tag of ['signed', 'unsigned', 'stranger', 'copied', 'referrer', 'bundle']) {
+    for (const tag of ['signed', 'unsigned', 'stranger', 'copied', 'referrer', 'bundle', 'expired']) {
       images[tag] = await buildUmociImage(layout, tag, { files: { 'case.txt': `${tag}\n` }, architecture: 'amd64', os: 'linux' });
     }
     const amd64 = await buildUmociImage(layout, 'amd64', { files: { 'arch.txt': 'amd64\n' }, architecture: 'amd64', os: 'linux' });
@@ -158,7 +160,7 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
       { ...amd64, platform: { architecture: 'amd64', os: 'linux' } },
       { ...arm64, platform: { architecture: 'arm64', os: 'linux' } },
     ]).descriptor;
-    for (const tag of ['signed', 'unsigned', 'stranger', 'copied', 'referrer', 'bundle']) {
+    for (const tag of ['signed', 'unsigned', 'stranger', 'copied', 'referrer', 'bundle', 'expired']) {
       await clients.skopeo(['copy', '--quiet', '--dest-tls-verify=false', '--dest-creds', creds(maintainer), `oci:${layout}:${tag}`, `docker://${ref(tag)}`]);
     }
     await clients.skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', '--dest-creds', creds(maintainer), `oci:${layout}:multi`, `docker://${ref('v1', 'team/multi')}`]);
@@ -188,7 +190,7 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
 
     const denied = await berthCli(guest, ['trust', 'add-key', 'team', '--cosign-key', stranger.publicKeyFile, '--name', 'mine']);
     assertFailed(denied, /gus may not add trusted keys in project "team"/, 'berth trust add-key as a guest');
-    assertFailed(await berthCli(guest, ['trust', 'mode', 'team', 'off']), /gus may not change the trust mode in project "team"/, 'berth trust mode as a guest');
+    assertFailed(await berthCli(guest, ['trust', 'mode', 'team', 'off']), /gus may not change the trust policy in project "team"/, 'berth trust mode as a guest');
   });
 
   it('the maintainer signs an unsigned image with cosign while enforce is on; then the guest pulls it with podman, skopeo and ctr', { timeout }, async () => {
@@ -238,13 +240,26 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
       + `[^.]*payload names ${literal(digestOf('signed'))}, not the pulled digest ${literal(digestOf('copied'))}`), 'a copied signature');
   });
 
-  it('refuses an image signed with an expired certificate', { timeout }, (t) => {
-    // A certificate signature is trusted through a CA root the project trusts (src/signatures/cosign-signer.ts),
-    // and the trust API takes only cosign keys so far (POST /api/v1/projects/{p}/trust/keys {name, cosignKey}):
-    // no project can trust a CA here, so a certificate signature is refused for its untrusted root before its
-    // expiry is ever looked at. test/e2e/signatures-cosign.test.ts checks the expiry of a real short-lived cosign
-    // certificate in Berth's verification core.
-    t.skip('the trust API cannot make a project trust a CA root yet (keys only), so a certificate\'s expiry cannot decide a pull');
+  it('refuses an image signed with an expired certificate from a CA the project trusts, saying it expired', { timeout }, async () => {
+    // The project trusts the company's CA (berth trust add-ca); the certificate is issued for a key the project does
+    // not trust as a key, so only the certificate can vouch for the signature. OpenSSL 3.0 cannot backdate a
+    // certificate: -days 0 makes one that expires the second it is made.
+    const pki = new TestPki();
+    try {
+      const root = pki.selfSigned({ subject: '/CN=Team Root CA' });
+      assert.match(await cliOk(maintainer, ['trust', 'add-ca', 'team', '--ca', root.certFile, '--name', 'corporate']),
+        /^team now trusts CA certificates "corporate" \(SHA-256 fingerprint [0-9A-F:]{95}\)\.\n$/);
+      const certified = await cosign.generateKeyPair('certified');
+      const brief = certifyCosignKey(work, root, certified, { subject: '/CN=release', email: 'release@example.org', days: 0 });
+      await sleep(1_100);
+      await cosign.sign(cosign.reference('team/app', digestOf('expired')), certified, { certificateFile: brief.file, certificateChainFile: root.certFile });
+      await allRefused(ref('expired'), new RegExp(`denied: project team only serves images signed by a key it trusts, and team/app@${literal(digestOf('expired'))} `
+        + 'is refused: none of its 1 signature is valid from a key the project trusts: [^\\n]*expired'), 'an expired certificate');
+      const verdict = await status('team/app:expired');
+      assert.deepEqual([verdict.verified, verdict.signatures[0]?.failure], [false, 'expired']);
+    } finally {
+      pki.close();
+    }
   });
 
   it('accepts cosign\'s OCI 1.1 referrer signatures and sigstore bundles under enforce', { timeout }, async () => {
@@ -277,7 +292,7 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
   });
 
   it('under audit lets the guest pull every refused image, and `berth trust status --json` records each verdict', { timeout }, async () => {
-    assert.equal(await cliOk(maintainer, ['trust', 'mode', 'team', 'audit']), 'team: trust mode audit, 1 trusted key.\n');
+    assert.equal(await cliOk(maintainer, ['trust', 'mode', 'team', 'audit']), 'team: trust mode audit, 1 trusted key, 1 trusted CA.\n');
     for (const tag of ['unsigned', 'stranger', 'copied']) await allPull(ref(tag), `audit, ${tag}`);
 
     const unsigned = await status('team/app:unsigned');

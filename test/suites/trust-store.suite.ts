@@ -11,13 +11,15 @@ export function trustStoreTests(store: () => MetadataStore): void {
       const trust = store().trust();
       assert.equal((await trust.trustPolicies()).size, 0);
       const before = store().changeVersion();
-      await trust.saveTrustPolicy({ project: 'shop', mode: 'audit', updatedBy: 'alice', updatedAt: 1_000 });
-      await trust.saveTrustPolicy({ project: 'lab', mode: 'enforce', updatedBy: 'bob', updatedAt: 1_500 });
-      await trust.saveTrustPolicy({ project: 'shop', mode: 'enforce', updatedBy: 'carol', updatedAt: 2_000 });
+      await trust.saveTrustPolicy({ project: 'shop', mode: 'audit', identities: [], updatedBy: 'alice', updatedAt: 1_000 });
+      await trust.saveTrustPolicy({ project: 'lab', mode: 'enforce', identities: [{ subject: 'ci@lab.example' }], updatedBy: 'bob', updatedAt: 1_500 });
+      await trust.saveTrustPolicy({
+        project: 'shop', mode: 'enforce', identities: [{ subject: 'release@shop.example', issuer: 'https://id.shop.example' }], updatedBy: 'carol', updatedAt: 2_000,
+      });
       assert.notEqual(store().changeVersion(), before);
       assert.deepEqual([...(await trust.trustPolicies()).values()].sort((a, b) => a.project.localeCompare(b.project)), [
-        { project: 'lab', mode: 'enforce', updatedBy: 'bob', updatedAt: 1_500 },
-        { project: 'shop', mode: 'enforce', updatedBy: 'carol', updatedAt: 2_000 },
+        { project: 'lab', mode: 'enforce', identities: [{ subject: 'ci@lab.example' }], updatedBy: 'bob', updatedAt: 1_500 },
+        { project: 'shop', mode: 'enforce', identities: [{ subject: 'release@shop.example', issuer: 'https://id.shop.example' }], updatedBy: 'carol', updatedAt: 2_000 },
       ]);
     });
 
@@ -29,12 +31,14 @@ export function trustStoreTests(store: () => MetadataStore): void {
       assert.equal(await trust.addTrustKey({ ...key, pem: 'other' }), undefined, 'a second key of the same name is refused');
       await trust.addTrustKey({ ...key, project: 'lab' });
       await trust.addTrustKey({ ...key, name: 'ci' });
-      assert.deepEqual((await trust.trustKeys('shop')).map((one) => [one.name, one.pem]), [['ci', pem], ['release', pem]]);
+      await trust.addTrustKey({ ...key, name: 'corporate-ca', kind: 'ca-roots', pem: 'CERTIFICATES', hint: 'ab:cd' });
+      assert.deepEqual((await trust.trustKeys('shop')).map((one) => [one.name, one.kind, one.pem]),
+        [['ci', 'cosign-key', pem], ['corporate-ca', 'ca-roots', 'CERTIFICATES'], ['release', 'cosign-key', pem]]);
       const before = store().changeVersion();
       assert.equal(await trust.removeTrustKey('shop', 'release'), true);
       assert.notEqual(store().changeVersion(), before);
       assert.equal(await trust.removeTrustKey('shop', 'release'), false);
-      assert.deepEqual((await trust.trustKeys('shop')).map((one) => one.name), ['ci']);
+      assert.deepEqual((await trust.trustKeys('shop')).map((one) => one.name), ['ci', 'corporate-ca']);
       assert.deepEqual((await trust.trustKeys('lab')).map((one) => one.name), ['release']);
     });
   });

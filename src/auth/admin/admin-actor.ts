@@ -20,7 +20,7 @@ export type AdminAction =
   | 'immutable.add' | 'immutable.remove'
   | 'quarantine' | 'release'
   | 'vulnerability-policy.set' | 'vulnerability-allowlist.add' | 'vulnerability-allowlist.remove'
-  | 'trust.mode' | 'trust.key.add' | 'trust.key.remove'
+  | 'trust.policy' | 'trust.key.add' | 'trust.key.remove'
   | 'webhook.create' | 'webhook.update' | 'webhook.delete' | 'webhook.replay';
 
 export function isSystemAdmin(actor: AdminActor): boolean {

@@ -3,8 +3,9 @@ import type { TrustPolicy } from '../../metadata/trust-store.js';
 import { VersionedCache } from '../../metadata/versioned-cache.js';
 import type { CosignTrust } from '../../signatures/cosign-signer.js';
 import { parseTrustedKey } from '../../signatures/public-keys.js';
+import { parseTrustAnchors } from '../../signatures/x509-chain.js';
 
-/** A project's trust as checks use it: its mode and the keys it trusts, parsed. */
+/** A project's trust as checks use it: its mode, and the keys, CA roots and signer identities it trusts, parsed. */
 export interface ProjectTrust {
   readonly policy: TrustPolicy | undefined;
   readonly cosign: CosignTrust;
@@ -28,13 +29,22 @@ export class ProjectTrustCache {
   }
 
   async of(project: string, version: number): Promise<ProjectTrust> {
-    const cosign = await this.#keys.through(project, version, async () => ({
-      keys: (await this.#metadata.trust().trustKeys(project)).flatMap((stored) => {
-        const parsed = parseTrustedKey(stored.name, stored.pem);
-        return parsed.ok ? [parsed.value] : [];
-      }),
-      roots: [],
-    }));
-    return { policy: await this.policy(project, version), cosign };
+    const policy = await this.policy(project, version);
+    const cosign = await this.#keys.through(project, version, async () => {
+      const stored = await this.#metadata.trust().trustKeys(project);
+      // What the API took was checked then: what no longer parses (a key type dropped since) is left out, not fatal.
+      return {
+        keys: stored.filter((one) => one.kind === 'cosign-key').flatMap((one) => {
+          const parsed = parseTrustedKey(one.name, one.pem);
+          return parsed.ok ? [parsed.value] : [];
+        }),
+        roots: stored.filter((one) => one.kind === 'ca-roots').flatMap((one) => {
+          const parsed = parseTrustAnchors(one.pem);
+          return parsed.ok ? parsed.value : [];
+        }),
+        identities: policy?.identities ?? [],
+      };
+    });
+    return { policy, cosign };
   }
 }

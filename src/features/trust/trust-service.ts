@@ -5,9 +5,10 @@ import type { Principal } from '../../auth/principal.js';
 import { projectOf } from '../../auth/roles.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
-import type { TrustKey, TrustMode, TrustPolicy } from '../../metadata/trust-store.js';
+import type { SignerIdentity, TrustKey, TrustMode, TrustPolicy } from '../../metadata/trust-store.js';
 import { isDigest } from '../../oci/digest.js';
 import { parseTrustedKey } from '../../signatures/public-keys.js';
+import { parseTrustAnchors } from '../../signatures/x509-chain.js';
 import type { ProjectTrustCache } from './project-trust.js';
 import type { SignatureDiscovery } from './signature-discovery.js';
 import { judgeTrust, type TrustVerdict } from './trust-verdict.js';
@@ -16,6 +17,7 @@ import { judgeTrust, type TrustVerdict } from './trust-verdict.js';
 export interface ProjectTrustView {
   readonly project: string;
   readonly mode: TrustMode;
+  readonly identities: readonly SignerIdentity[];
   readonly updatedBy: string | undefined;
   readonly updatedAt: number | undefined;
   readonly keys: readonly TrustKey[];
@@ -47,11 +49,16 @@ export class TrustService {
     return this.#view(project);
   }
 
-  async setMode(actor: AdminActor, project: string, mode: TrustMode): Promise<ProjectTrustView> {
-    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.mode', 'change the trust mode', { mode });
-    const policy: TrustPolicy = { project, mode, updatedBy: actorName(actor), updatedAt: Date.now() };
+  /** Changes the mode, the signer identities required of certificates, or both; what is not given stays. */
+  async setPolicy(actor: AdminActor, project: string, change: { mode?: TrustMode; identities?: readonly SignerIdentity[] }): Promise<ProjectTrustView> {
+    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.policy', 'change the trust policy', { ...change });
+    const current = (await this.metadata.trust().trustPolicies()).get(project);
+    const policy: TrustPolicy = {
+      project, mode: change.mode ?? current?.mode ?? 'off', identities: change.identities ?? current?.identities ?? [],
+      updatedBy: actorName(actor), updatedAt: Date.now(),
+    };
     await this.metadata.trust().saveTrustPolicy(policy);
-    this.audit.changed(actor, 'trust.mode', { mode }, project);
+    this.audit.changed(actor, 'trust.policy', { mode: policy.mode, identities: policy.identities }, project);
     return this.#view(project);
   }
 
@@ -65,9 +72,30 @@ export class TrustService {
       project, name, kind: 'cosign-key', pem: pem.trim().concat('\n'), hint: parsed.value.hint, createdBy: actorName(actor), createdAt: Date.now(),
     });
     if (key === undefined) {
-      throw new RegistryError('INVALID_REQUEST', `project ${project} already trusts a key named "${name}": remove it first (berth trust remove-key ${project} ${name}) or choose another name`, { name });
+      throw new RegistryError('INVALID_REQUEST', `project ${project} already trusts something named "${name}": remove it first (berth trust remove-key ${project} ${name}) or choose another name`, { name });
     }
     this.audit.changed(actor, 'trust.key.add', { name, hint: key.hint }, project);
+    return key;
+  }
+
+  /** Trusts CA certificates (PEM, one or more): certificate signatures chaining to one of them are valid. */
+  async addRoots(actor: AdminActor, project: string, name: string, pem: string): Promise<TrustKey> {
+    const parsed = parseTrustAnchors(pem);
+    if (!parsed.ok || parsed.value.length === 0) {
+      throw new RegistryError('INVALID_REQUEST', `caCertificates: ${parsed.ok ? 'no certificate found' : parsed.reason}; send the CA's certificates as PEM (-----BEGIN CERTIFICATE-----)`);
+    }
+    const notCa = parsed.value.find((certificate) => !certificate.ca);
+    if (notCa !== undefined) {
+      throw new RegistryError('INVALID_REQUEST', `caCertificates: ${notCa.subject.replace(/\n/g, ', ')} is not a CA certificate (basicConstraints CA:TRUE); trust the CA that issues signing certificates, or the signer's key with cosignKey`);
+    }
+    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.key.add', 'add trusted CA certificates', { name });
+    const key = await this.metadata.trust().addTrustKey({
+      project, name, kind: 'ca-roots', pem: `${pem.trim()}\n`, hint: parsed.value[0]!.fingerprint256, createdBy: actorName(actor), createdAt: Date.now(),
+    });
+    if (key === undefined) {
+      throw new RegistryError('INVALID_REQUEST', `project ${project} already trusts something named "${name}": remove it first (berth trust remove-key ${project} ${name}) or choose another name`, { name });
+    }
+    this.audit.changed(actor, 'trust.key.add', { name, kind: 'ca-roots', fingerprint: key.hint }, project);
     return key;
   }
 
@@ -95,7 +123,7 @@ export class TrustService {
   async #view(project: string): Promise<ProjectTrustView> {
     const policy = (await this.metadata.trust().trustPolicies()).get(project);
     return {
-      project, mode: policy?.mode ?? 'off', updatedBy: policy?.updatedBy, updatedAt: policy?.updatedAt,
+      project, mode: policy?.mode ?? 'off', identities: policy?.identities ?? [], updatedBy: policy?.updatedBy, updatedAt: policy?.updatedAt,
       keys: await this.metadata.trust().trustKeys(project),
     };
   }

@@ -7,24 +7,33 @@ const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema.type as
 export const trustSchemas: Record<string, Schema> = {
   TrustKey: object({
     name: { type: 'string', description: 'Unique in the project; verdicts name the signer by it.' },
-    kind: { type: 'string', enum: ['cosign-key'] },
-    hint: { type: 'string', description: 'base64 of the SHA-256 of the key\'s DER (SubjectPublicKeyInfo), as sigstore bundles name keys.' },
-    publicKey: { type: 'string', description: 'The public key, PEM.' },
+    kind: { type: 'string', enum: ['cosign-key', 'ca-roots'], description: 'A cosign public key, or CA certificates that signing certificates must chain to.' },
+    hint: { type: 'string', description: 'A key: base64 of the SHA-256 of its DER (SubjectPublicKeyInfo), as sigstore bundles name keys. CA certificates: the first one\'s SHA-256 fingerprint.' },
+    pem: { type: 'string', description: 'The public key or the certificates, PEM.' },
     createdBy: { type: 'string' },
     createdAt: time('When the key was added.'),
   }),
   ProjectTrust: object({
     project: { type: 'string' },
     mode: { type: 'string', enum: ['off', 'audit', 'enforce'], description: 'off: signatures are not checked; audit: pulls go on and verdicts are recorded; enforce: pulls of manifests without a valid signature from a trusted key are refused (403 DENIED), except for those who may push to the repository.' },
+    identities: { type: 'array', items: ref('SignerIdentity'), description: 'A certificate signer must have one of these; empty: any certificate the project\'s CA certificates vouch for. Keys are not concerned.' },
     updatedBy: nullable({ type: 'string' }),
-    updatedAt: nullable(time('When the mode was last set.')),
+    updatedAt: nullable(time('When the policy was last set.')),
     keys: { type: 'array', items: ref('TrustKey') },
   }),
-  SetTrustMode: object({ mode: { type: 'string', enum: ['off', 'audit', 'enforce'] } }),
+  SignerIdentity: object({
+    subject: { type: 'string', description: 'A subject alternative name of the signing certificate: an e-mail address or a URI, compared exactly.' },
+    issuer: nullable({ type: 'string', description: 'The OIDC issuer the certificate must carry (Fulcio-style extension), if any.' }),
+  }, ['subject']),
+  SetTrustPolicy: object({
+    mode: { type: 'string', enum: ['off', 'audit', 'enforce'] },
+    identities: { type: 'array', maxItems: 100, items: ref('SignerIdentity') },
+  }, []),
   AddTrustKey: object({
     name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', default: 'default' },
     cosignKey: { type: 'string', minLength: 1, maxLength: 16384, description: 'The PEM public key cosign generate-key-pair writes (cosign.pub): ECDSA P-256/384/521, Ed25519 or RSA of 2048 bits or more.' },
-  }, ['cosignKey']),
+    caCertificates: { type: 'string', minLength: 1, maxLength: 262144, description: 'Instead of cosignKey: CA certificates (PEM) that signing certificates (cosign sign --certificate --certificate-chain) must chain to.' },
+  }, []),
   SignatureVerdict: object({
     artifact: { type: 'string', description: 'The signature manifest\'s digest.' },
     via: { type: 'string', enum: ['tag', 'referrer'], description: 'Found through cosign\'s sha256-<hex>.sig tag, or as a referrer (subject) of the manifest.' },
@@ -53,11 +62,11 @@ const projectName = pathParameter('name', 'The project name.');
 export const trustPaths: Record<string, Record<string, Schema>> = {
   '/api/v1/projects/{name}/trust': {
     get: operation('getProjectTrust', { summary: 'The project\'s signature trust: its mode and trusted keys (members).', tag: 'trust', parameters: [projectName], response: 'ProjectTrust', errors: [404] }),
-    put: operation('setTrustMode', { summary: 'Set the project\'s trust mode (maintainers).', tag: 'trust', parameters: [projectName], body: 'SetTrustMode', response: 'ProjectTrust', errors: [404] }),
+    put: operation('setTrustPolicy', { summary: 'Set the project\'s trust mode, the identities required of certificate signers, or both (maintainers).', tag: 'trust', parameters: [projectName], body: 'SetTrustPolicy', response: 'ProjectTrust', errors: [404] }),
   },
   '/api/v1/projects/{name}/trust/keys': {
     post: operation('addTrustKey', {
-      summary: 'Trust a cosign public key (maintainers): signatures made with it are valid for the project\'s images.',
+      summary: 'Trust a cosign public key, or CA certificates (maintainers): signatures made with the key, or with a certificate chaining to them, are valid for the project\'s images.',
       tag: 'trust', parameters: [projectName], body: 'AddTrustKey', status: 201, response: 'TrustKey', errors: [404],
     }),
   },

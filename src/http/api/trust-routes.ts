@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { parseRequest } from '../../auth/admin/admin-requests.js';
 import type { TrustMode } from '../../metadata/trust-store.js';
-import { trustKeyBody, trustKeyPath, trustModeBody, trustStatusQuery } from '../../features/trust/trust-requests.js';
+import { trustKeyBody, trustKeyPath, trustPolicyBody, trustStatusQuery } from '../../features/trust/trust-requests.js';
 import type { RegistryServices } from '../registry-services.js';
 import type { ApiContext } from './api-auth.js';
 import { jsonBody, noContent, param, queryOf } from './api-request.js';
@@ -18,14 +18,18 @@ export function registerTrustRoutes(app: FastifyInstance, api: ApiContext, servi
 
   app.put('/api/v1/projects/:name/trust', async (request, reply) => {
     const actor = await api.actor(request);
-    const { mode } = await jsonBody(request, trustModeBody);
-    reply.send(projectTrustView(await trust.setMode(actor, param(request, 'name'), mode as TrustMode)));
+    const { mode, identities } = await jsonBody(request, trustPolicyBody);
+    reply.send(projectTrustView(await trust.setPolicy(actor, param(request, 'name'), {
+      ...(mode !== undefined && { mode: mode as TrustMode }), ...(identities !== undefined && { identities }),
+    })));
   });
 
   app.post('/api/v1/projects/:name/trust/keys', async (request, reply) => {
     const actor = await api.actor(request);
-    const { name, cosignKey } = await jsonBody(request, trustKeyBody);
-    reply.code(201).send(trustKeyView(await trust.addKey(actor, param(request, 'name'), name, cosignKey)));
+    const { name, cosignKey, caCertificates } = await jsonBody(request, trustKeyBody);
+    const project = param(request, 'name');
+    const key = cosignKey !== undefined ? await trust.addKey(actor, project, name, cosignKey) : await trust.addRoots(actor, project, name, caCertificates!);
+    reply.code(201).send(trustKeyView(key));
   });
 
   app.delete('/api/v1/projects/:name/trust/keys/:key', async (request, reply) => {

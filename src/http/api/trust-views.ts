@@ -4,12 +4,14 @@ import type { TrustKey } from '../../metadata/trust-store.js';
 /** The trust API's JSON: times as ISO 8601, keys without their PEM in lists (the hint names them). */
 
 export function trustKeyView(key: TrustKey) {
-  return { name: key.name, kind: key.kind, hint: key.hint, publicKey: key.pem, createdBy: key.createdBy, createdAt: new Date(key.createdAt).toISOString() };
+  return { name: key.name, kind: key.kind, hint: key.hint, pem: key.pem, createdBy: key.createdBy, createdAt: new Date(key.createdAt).toISOString() };
 }
 
 export function projectTrustView(view: ProjectTrustView) {
   return {
-    project: view.project, mode: view.mode, updatedBy: view.updatedBy ?? null,
+    project: view.project, mode: view.mode,
+    identities: view.identities.map((identity) => ({ subject: identity.subject, issuer: identity.issuer ?? null })),
+    updatedBy: view.updatedBy ?? null,
     updatedAt: view.updatedAt === undefined ? null : new Date(view.updatedAt).toISOString(),
     keys: view.keys.map(trustKeyView),
   };
