@@ -94,6 +94,8 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   // Where this node listens, once it does: the registry URL external scanners get when none is configured.
   let listeningUrl: string | undefined;
   const scopes = new ProjectScopes(access, () => metadata.changeVersion());
+  // How busy the node is serving requests: scans and SBOM pushes give way to bursts (the job runner, and scans as they read).
+  const activity = new RequestActivity();
   const scans = config.scanning.enabled ? scanning(metadata, {
     onPush: config.scanning.onPush,
     maxUncompressedBytes: config.scanning.maxUncompressedBytes,
@@ -104,7 +106,7 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
       // With access control off anyone may push (as /v2/ lets them), so anyone may ask for a scan.
       mayPush: async (principal, repository) => !access.enabled || (await access.policy.actions(principal, repository)).has('push'),
     },
-    enqueue: (job) => jobs.enqueue(job), enqueueAll: (queued) => jobs.enqueueAll(queued), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
+    enqueue: (job) => jobs.enqueue(job), enqueueAll: (queued) => jobs.enqueueAll(queued), busy: () => activity.busy(), log: logger.child({ component: 'scanning' }), policy: access.policy, audit: adminAudit,
     // SBOMs are pushed through the registry core like a client's push; its services are built below, used once jobs run.
     sbom: { ...config.scanning.sbom, registry: (): SbomRegistry => ({ uploads, manifests: services.manifests }) },
     external: {
@@ -147,7 +149,6 @@ export async function createBerth(config: Readonly<BerthConfig>, log?: Logger): 
   const node = nodeName();
   const dispatcher = new OutboxDispatcher(metadata.outbox(), features.flatMap((feature) => feature.consumers ?? []),
     node, logger.child({ component: 'outbox' }));
-  const activity = new RequestActivity();
   const jobs = new JobRunner(metadata, [...features.flatMap((feature) => feature.jobs ?? []), dispatcher.trimJob],
     logger.child({ component: 'jobs' }), { pollMs: Math.min(5_000, sweepIntervalMs), owner: node, activity });
   // An audit query sees every registry action recorded before it: pulls still gathering, events not yet consumed.

@@ -18,7 +18,7 @@ export interface JobRunnerOptions {
 }
 
 /** A yielding kind's run takes at most this share of the node's time while requests flow. */
-const yieldingShare = 0.1;
+export const yieldingShare = 0.1;
 /** The longest pause after one yielding run, so that a slow scan does not stop the others for minutes. */
 const longestYieldMs = 10_000;
 

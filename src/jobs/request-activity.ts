@@ -43,3 +43,32 @@ export class RequestActivity {
 }
 
 const windowMs = 1000;
+
+/**
+ * A pace for long background work that yields to requests from within (a scan reading a 1 GiB layer): called
+ * between steps, it lets the work run freely while the node is not busy, and while it is, sleeps after every slice
+ * of about 20 ms of work long enough that the work takes at most `share` of the node. The job runner's pause between
+ * runs only starts once a run ends: a scan already running when a burst of pushes begins would otherwise take its
+ * whole time from them.
+ */
+export function yieldingPace(busy: () => boolean, share: number, clock: PaceClock = realClock): () => Promise<void> {
+  const sliceMs = 20;
+  let sliceStart = clock.now();
+  return async () => {
+    const worked = clock.now() - sliceStart;
+    if (worked < sliceMs) return;
+    if (busy()) await clock.sleep(Math.min(2_000, worked * (1 - share) / share));
+    sliceStart = clock.now();
+  };
+}
+
+/** Time as the pace reads and spends it (a test's own clock replaces it). */
+export interface PaceClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: PaceClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

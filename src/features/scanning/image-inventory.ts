@@ -13,12 +13,12 @@ import type { Inventory, SkippedFile } from '../../scanning/model.js';
  * cap) is listed in `inventory.skipped`, and `skippedNote` says it in a sentence for the report.
  */
 export async function readImageInventory(layers: readonly Descriptor[], readBlob: (digest: string) => Promise<Readable>,
-  limits: Partial<WalkLimits> = {}): Promise<{ inventory: Inventory; walk: WalkSummary }> {
+  limits: Partial<WalkLimits> = {}, pace?: () => Promise<void>): Promise<{ inventory: Inventory; walk: WalkSummary }> {
   const collector = new InventoryCollector();
   let walk: WalkSummary;
   try {
     walk = await walkMergedLayers(layers.map((layer) => ({ mediaType: layer.mediaType, digest: layer.digest, open: () => readBlob(layer.digest) })),
-      collector, limits);
+      collector, limits, pace);
   } catch (error) {
     if (!(error instanceof LayerError) || error.layer === undefined || layers[error.layer] === undefined) throw error;
     // The walker counts layers from 0 at the bottom; a person looks for the layer by its digest.

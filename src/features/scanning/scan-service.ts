@@ -69,6 +69,8 @@ export class ScanService {
     private readonly walkLimits: Partial<WalkLimits> = {},
     /** Queues several jobs at once (one transaction); one by one through `enqueue` when not given. */
     private readonly enqueueAll: (jobs: readonly Omit<NewJob, 'now'>[]) => Promise<number[]> = (jobs) => Promise.all(jobs.map((job) => enqueue(job))),
+    /** A new pace per scan, awaited between the layers' entries, so that a scan gives way to bursts of requests as it reads. */
+    private readonly pace?: () => () => Promise<void>,
   ) {
     this.#feed = feed;
   }
@@ -156,7 +158,7 @@ export class ScanService {
         return;
       }
       // With an external scanner used instead of the built-in one, Berth reads no layer and keeps no inventory.
-      scanned = this.external?.builtInRuns === false ? noInventory : await readImageInventory(parsed.layers, this.readBlob, this.walkLimits);
+      scanned = this.external?.builtInRuns === false ? noInventory : await readImageInventory(parsed.layers, this.readBlob, this.walkLimits, this.pace?.());
     } catch (error) {
       // What the image holds cannot be read (a corrupt or unsupported layer, a missing blob): the scan failed for good.
       const reason = error instanceof Error ? error.message : String(error);

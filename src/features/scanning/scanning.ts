@@ -1,3 +1,5 @@
+import { yieldingShare } from '../../jobs/job-runner.js';
+import { yieldingPace } from '../../jobs/request-activity.js';
 import type { Logger } from 'pino';
 import type { OutboxConsumer } from '../../events/outbox-consumer.js';
 import type { AccessPolicy } from '../../auth/access-policy.js';
@@ -29,6 +31,8 @@ export interface ScanningOptions {
   readonly enqueue: (job: Omit<NewJob, 'now'>) => Promise<number>;
   /** Several at once, in one transaction. */
   readonly enqueueAll?: (jobs: readonly Omit<NewJob, 'now'>[]) => Promise<number[]>;
+  /** Whether the node is busy serving requests: scans then give way, between runs and as they read. */
+  readonly busy?: () => boolean;
   readonly log: Logger;
   /** Each scanned image's SBOM attached as a referrer, pushed through the registry core (built after the features). */
   readonly sbom?: { readonly attach: boolean; readonly format: SbomFormat; readonly registry: () => SbomRegistry };
@@ -54,7 +58,7 @@ export function scanning(metadata: MetadataStore, options: ScanningOptions): Fea
   const external = options.external && options.external.scanners.length > 0
     ? new ExternalScanning({ ...options.external, log: options.log.child({ component: 'external-scanners' }) }) : undefined;
   const service = new ScanService(metadata, options.readBlob, options.access, options.enqueue, feed, options.log, external, { maxUncompressedBytes: options.maxUncompressedBytes },
-    options.enqueueAll);
+    options.enqueueAll, options.busy === undefined ? undefined : () => yieldingPace(options.busy!, yieldingShare));
   const sbom = sbomJobs(metadata, { ...(options.sbom ?? sbomOff), enqueue: options.enqueue, log: options.log });
   const consumer: OutboxConsumer = {
     name: scanningConsumer,

@@ -88,13 +88,18 @@ export interface WalkSummary {
  * `CorruptLayerError` or `LayerLimitError` (all `LayerError`s) for an image it cannot read, with a layer's own read
  * error when its blob fails, and with whatever the sink throws.
  */
-export async function walkMergedLayers(layers: readonly LayerSource[], sink: LayerFileSink, limits: Partial<WalkLimits> = {}): Promise<WalkSummary> {
+/**
+ * `pace`, when given, is awaited between tar entries: how a scan gives way to a burst of requests while it reads
+ * (jobs/request-activity.ts yieldingPace).
+ */
+export async function walkMergedLayers(layers: readonly LayerSource[], sink: LayerFileSink, limits: Partial<WalkLimits> = {},
+  pace?: () => Promise<void>): Promise<WalkSummary> {
   const caps: WalkLimits = { ...defaultWalkLimits, ...limits };
   const summary: WalkSummary = { layersRead: 0, entriesSeen: 0, entriesRejected: 0, rejected: [], filesTaken: 0, bytesRead: 0, bytesTaken: 0 };
   let layer = layers.length - 1;
   const tree = new MergedTree(caps.maxTreeNodes, () => new LayerLimitError('maxTreeNodes', caps.maxTreeNodes, layer));
   for (; layer >= 0; layer--) {
-    await new LayerWalk(layer, tree, sink, caps, summary).run(layers[layer]!);
+    await new LayerWalk(layer, tree, sink, caps, summary, pace).run(layers[layer]!);
     summary.layersRead++;
   }
   return summary;
@@ -110,7 +115,7 @@ class LayerWalk {
   private readError: unknown;
 
   constructor(private readonly layer: number, private readonly tree: MergedTree, private readonly sink: LayerFileSink,
-    private readonly limits: WalkLimits, private readonly summary: WalkSummary) {}
+    private readonly limits: WalkLimits, private readonly summary: WalkSummary, private readonly pace?: () => Promise<void>) {}
 
   async run(source: LayerSource): Promise<void> {
     layerCompression(source.mediaType, this.layer);
@@ -134,6 +139,7 @@ class LayerWalk {
       const entries = extract[Symbol.asyncIterator]();
       for (let next = await entries.next().catch(this.failed); next.done !== true; next = await entries.next().catch(this.failed)) {
         await this.visit(next.value);
+        if (this.pace) await this.pace();
       }
     } finally {
       extract.destroy();
