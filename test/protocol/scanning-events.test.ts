@@ -5,39 +5,16 @@
  * are then refused with the reason.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminPassword, expectStatus, startApiBerth, type ApiBerth } from '../support/api-client.js';
 import { basic } from '../support/basic-auth.js';
 import { eventually } from '../support/registry-client.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { fixtureRecord, ImageTrees, jobFinished, pushTreeImage, reportWhen, startFeedServer, type FeedServer, type RegistryTarget } from '../support/scanning.js';
 
 interface CloudEvent {
   type: string;
   data: { repository: string; digest: string; [key: string]: unknown };
-}
-
-/** A webhook receiver on 127.0.0.1 keeping every event it is sent. */
-async function startReceiver(): Promise<{ url: string; events: CloudEvent[]; close(): Promise<void> }> {
-  const events: CloudEvent[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CloudEvent);
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    events,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 // A new advisory for the image's zlib (1.3.1-r1), made from Alpine's real record of CVE-2022-37434 with a new id, a
@@ -59,12 +36,12 @@ describe('scan events and auto-quarantine', { timeout: 180_000 }, () => {
   let feed: FeedServer;
   let api: ApiBerth;
   let target: RegistryTarget;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver<CloudEvent>;
   let digest: string;
   const trees = new ImageTrees();
 
   before(async () => {
-    [feed, receiver] = await Promise.all([startFeedServer({ Alpine: 'alpine' }), startReceiver()]);
+    [feed, receiver] = await Promise.all([startFeedServer({ Alpine: 'alpine' }), startWebhookReceiver<CloudEvent>()]);
     api = await startApiBerth({ scanning: { feed: feed.url }, webhooks: { allowPrivateTargets: true, retryBaseSeconds: 0.05 } });
     target = { url: api.registry.url, authorization: basic('admin', adminPassword) };
     expectStatus(await api.admin.post('/api/v1/projects', { name: 'team', public: false }), 201);

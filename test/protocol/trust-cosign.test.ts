@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminPassword, createProject, createUser, errorMessage, expectStatus, setRole, startApiBerth, type ApiBerth, type ApiClient } from '../support/api-client.js';
 import { basic } from '../support/basic-auth.js';
 import { blobOf, buildImage, buildIndex, finish, mediaTypes, type BuiltManifest } from '../support/image-builder.js';
 import { eventually } from '../support/registry-client.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const adminAuth = basic('admin', adminPassword);
 
@@ -56,33 +55,11 @@ interface CloudEvent {
   data: { repository: string; digest: string; actor: { name: string }; signature?: { digest: string; verified: boolean; checks: Record<string, unknown>[] } };
 }
 
-/** A webhook receiver on 127.0.0.1 keeping every event it is sent. */
-async function startReceiver(): Promise<{ url: string; events: CloudEvent[]; close(): Promise<void> }> {
-  const events: CloudEvent[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CloudEvent);
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    events,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
 describe('signature trust (cosign keys)', { timeout: 120_000 }, () => {
   let api: ApiBerth;
   let guest: ApiClient;
   let maintainer: ApiClient;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver<CloudEvent>;
   const release = newSigner();
   const stranger = newSigner();
   const images: Record<string, BuiltManifest> = {};
@@ -111,7 +88,7 @@ describe('signature trust (cosign keys)', { timeout: 120_000 }, () => {
   }
 
   before(async () => {
-    receiver = await startReceiver();
+    receiver = await startWebhookReceiver<CloudEvent>();
     api = await startApiBerth({ webhooks: { allowPrivateTargets: true, retryBaseSeconds: 0.05 } });
     await createProject(api.admin, 'team');
     expectStatus(await api.admin.post('/api/v1/projects/team/webhooks', { url: receiver.url, events: ['signature.verified', 'signature.rejected'] }), 201);
