@@ -22,6 +22,15 @@ interface SignatureStatus {
 
 const modes = ['off', 'audit', 'enforce'] as const;
 
+/** The PEM file an option names, or an error naming the option and why it cannot be read. */
+function readPem(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OperatorError(`cannot read ${option} ${file}: ${(error as Error).message}`);
+  }
+}
+
 /** "1 trusted key", "2 trusted keys, 1 trusted CA": what a project trusts, counted by kind. */
 function trustedSummary(keys: readonly TrustKey[]): string {
   const count = (n: number, what: string) => `${n} trusted ${what}${n === 1 ? '' : 's'}`;
@@ -64,12 +73,7 @@ export function registerTrustCommands(program: Command): void {
     .option('--name <name>', 'a name for the key, unique in the project; verdicts name the signer by it', 'default')
     .option('--json', 'print JSON: the key')
     .action(withClient(async (client, options, project) => {
-      let pem: string;
-      try {
-        pem = readFileSync(options.cosignKey as string, 'utf8');
-      } catch (error) {
-        throw new OperatorError(`cannot read --cosign-key ${options.cosignKey}: ${(error as Error).message}`);
-      }
+      const pem = readPem('--cosign-key', options.cosignKey as string);
       const key = await client.post<TrustKey>(`/api/v1/projects/${segment(project!)}/trust/keys`, { name: options.name, cosignKey: pem });
       if (options.json) printJson(key);
       else printLine(`${project} now trusts cosign key "${key.name}" (sha256 ${key.hint}).`);
@@ -81,12 +85,7 @@ export function registerTrustCommands(program: Command): void {
     .option('--name <name>', 'a name for them, unique in the project', 'ca')
     .option('--json', 'print JSON: the entry')
     .action(withClient(async (client, options, project) => {
-      let pem: string;
-      try {
-        pem = readFileSync(options.ca as string, 'utf8');
-      } catch (error) {
-        throw new OperatorError(`cannot read --ca ${options.ca}: ${(error as Error).message}`);
-      }
+      const pem = readPem('--ca', options.ca as string);
       const roots = await client.post<TrustKey>(`/api/v1/projects/${segment(project!)}/trust/keys`, { name: options.name, caCertificates: pem });
       if (options.json) printJson(roots);
       else printLine(`${project} now trusts CA certificates "${roots.name}" (SHA-256 fingerprint ${roots.hint}).`);

@@ -16,10 +16,11 @@ import { startContainerd, type Containerd } from '../support/clients/containerd.
 import { descriptorForTag } from '../support/clients/oci-layout.js';
 import { allManifestTypes } from '../support/clients/registry-api.js';
 import { makeTempDir, removeDir, runCommand, type RunResult } from '../support/clients/run.js';
-import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
+import { SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { tool } from '../support/clients/tools.js';
 import { runBerthCli } from '../support/berth-cli.js';
 import { cleanUp } from '../support/cleanup.js';
+import { assertSucceeded, assertFailed } from '../support/clients/outcomes.js';
 
 const timeout = 300_000;
 const adminPassword = 'policies-admin-password-1';
@@ -34,17 +35,6 @@ interface Puller {
 }
 interface RequestLog { readonly msg?: string; readonly method?: string; readonly url?: string; readonly status?: number }
 
-const said = (result: RunResult): string => `${result.stdout}\n${result.stderr}`;
-
-function assertSucceeded(result: RunResult, what: string): RunResult {
-  assert.equal(result.code, 0, `${what} must succeed:\n${outputOf(result)}`);
-  return result;
-}
-
-function assertFailed(result: RunResult, pattern: RegExp, what: string): void {
-  assert.notEqual(result.code, 0, `${what} must fail, but it succeeded:\n${outputOf(result)}`);
-  assert.match(said(result), pattern, `${what}: the error says why (${pattern}):\n${outputOf(result)}`);
-}
 
 describe('immutable tags and quarantine with skopeo, podman and containerd against a real Berth process', { timeout }, () => {
   let berth: BerthProcess;

@@ -25,6 +25,7 @@ import { makeTempDir, removeDir, type RunResult } from '../support/clients/run.j
 import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { eventually } from '../support/registry-client.js';
 import { allZip, fixtureRecord, fixtureRecords, modifiedIdCsv, scanFixtures, type FeedRecord } from '../support/scanning.js';
+import { assertSucceeded, assertFailed, literal } from '../support/clients/outcomes.js';
 
 const timeout = 300_000;
 const adminPassword = 'scan-policy-admin-password-1';
@@ -41,18 +42,6 @@ interface Entry { id: number; project: string | null; advisory: string; reason: 
 interface Quarantine { repository: string; digest: string; reason: string; createdBy: string }
 interface Feed { source: string; records: number; error: string | null }
 interface Report { status: string; summary: { critical: number } }
-
-const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function assertSucceeded(result: RunResult, what: string): RunResult {
-  assert.equal(result.code, 0, `${what} must succeed:\n${outputOf(result)}`);
-  return result;
-}
-
-function assertFailed(result: RunResult, pattern: RegExp, what: string): void {
-  assert.notEqual(result.code, 0, `${what} must fail, but it succeeded:\n${outputOf(result)}`);
-  assert.match(`${result.stdout}\n${result.stderr}`, pattern, `${what}: the error says why (${pattern}):\n${outputOf(result)}`);
-}
 
 /** Every file of a folder, path inside it -> bytes: the files umoci puts in the image's root. */
 function filesOf(root: string): Record<string, Buffer> {

@@ -20,10 +20,11 @@ import { startContainerd, type Containerd } from '../support/clients/containerd.
 import { certifyCosignKey, CosignClient, cosignMissing, type CosignKeyPair } from '../support/clients/cosign.js';
 import { addIndexToLayout, buildUmociImage, type Descriptor } from '../support/clients/oci-layout.js';
 import { makeTempDir, removeDir, runCommand, type RunResult } from '../support/clients/run.js';
-import { outputOf, SandboxedClients } from '../support/clients/sandboxed-clients.js';
+import { SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { tool } from '../support/clients/tools.js';
 import { TestPki } from '../support/signature-pki.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { assertSucceeded, assertFailed, literal } from '../support/clients/outcomes.js';
 
 const timeout = 300_000;
 const adminPassword = 'trust-clients-admin-password-1';
@@ -52,18 +53,6 @@ interface ProjectTrust {
   readonly mode: string;
   readonly updatedBy: string | null;
   readonly keys: readonly { readonly name: string; readonly kind: string; readonly hint: string; readonly createdBy: string }[];
-}
-
-const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-function assertSucceeded(result: RunResult, what: string): RunResult {
-  assert.equal(result.code, 0, `${what} must succeed:\n${outputOf(result)}`);
-  return result;
-}
-
-function assertFailed(result: RunResult, pattern: RegExp, what: string): void {
-  assert.notEqual(result.code, 0, `${what} must fail, but it succeeded:\n${outputOf(result)}`);
-  assert.match(`${result.stdout}\n${result.stderr}`, pattern, `${what}: the error says why (${pattern}):\n${outputOf(result)}`);
 }
 
 describe('signature trust with cosign, podman, skopeo and containerd against a real Berth process', { timeout: 1_200_000, skip: cosignMissing }, () => {
