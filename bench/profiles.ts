@@ -46,7 +46,7 @@ export interface Profile {
    * scanned to the end; a new advisory matched against `inventories` stored inventories (seeded before the server
    * starts); one layer of `largeLayerBytes` of tar scanned while the server's memory is sampled; `pushes` small
    * images pushed `inFlight` at a time while a `backlog` of mixed images is scanned, and with scanning off, in
-   * `abRounds` pairs.
+   * `bursts` alternating bursts on each side.
    */
   readonly scan: {
     readonly rounds: number;
@@ -56,7 +56,7 @@ export interface Profile {
     /** How long the rescan may take before the bench stops waiting and reports it unfinished. */
     readonly rescanTimeoutSeconds: number;
     readonly largeLayerBytes: number;
-    readonly pushes: { readonly count: number; readonly inFlight: number; readonly backlog: number; readonly abRounds: number };
+    readonly pushes: { readonly count: number; readonly inFlight: number; readonly backlog: number; readonly bursts: number };
   };
   readonly ceilings: { readonly sha256Bytes: number; readonly generatorBytes: number; readonly fsyncBytes: number; readonly loopbackBytes: number };
 }
@@ -85,7 +85,7 @@ const full: Profile = {
     inventories: 100_000,
     rescanTimeoutSeconds: 1200,
     largeLayerBytes: GiB,
-    pushes: { count: 2000, inFlight: 8, backlog: 10, abRounds: 2 },
+    pushes: { count: 4000, inFlight: 8, backlog: 20, bursts: 40 },
   },
   ceilings: { sha256Bytes: 1 * GiB, generatorBytes: 1 * GiB, fsyncBytes: 512 * MiB, loopbackBytes: 4 * GiB },
 };
@@ -115,7 +115,7 @@ const quick: Profile = {
     inventories: 20_000,
     rescanTimeoutSeconds: 300,
     largeLayerBytes: GiB,
-    pushes: { count: 500, inFlight: 8, backlog: 5, abRounds: 1 },
+    pushes: { count: 1000, inFlight: 8, backlog: 5, bursts: 10 },
   },
   ceilings: { sha256Bytes: 512 * MiB, generatorBytes: 512 * MiB, fsyncBytes: 256 * MiB, loopbackBytes: 2 * GiB },
 };
@@ -145,7 +145,7 @@ const smoke: Profile = {
     inventories: 2_000,
     rescanTimeoutSeconds: 120,
     largeLayerBytes: 64 * MiB,
-    pushes: { count: 50, inFlight: 8, backlog: 2, abRounds: 1 },
+    pushes: { count: 50, inFlight: 8, backlog: 2, bursts: 2 },
   },
   ceilings: { sha256Bytes: 64 * MiB, generatorBytes: 64 * MiB, fsyncBytes: 32 * MiB, loopbackBytes: 256 * MiB },
 };
