@@ -9,6 +9,7 @@ import { printJson, printLine, printTable, shortTime } from './output.js';
 interface TrustKey { readonly name: string; readonly kind: string; readonly hint: string; readonly pem: string; readonly createdBy: string; readonly createdAt: string }
 interface ProjectTrust {
   readonly project: string; readonly mode: string; readonly identities: readonly { subject: string; issuer: string | null }[];
+  readonly perPlatform: boolean; readonly notationPolicy: { trustPolicies?: readonly { name?: string }[] } | null;
   readonly updatedBy: string | null; readonly updatedAt: string | null; readonly keys: readonly TrustKey[];
 }
 interface SignatureVerdict {
@@ -31,11 +32,22 @@ function readPem(option: string, file: string): string {
   }
 }
 
-/** "1 trusted key", "2 trusted keys, 1 trusted CA": what a project trusts, counted by kind. */
+/** The JSON file an option names, parsed, or an error naming the option and what is wrong. */
+function readJson(option: string, file: string): unknown {
+  const text = readPem(option, file);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new OperatorError(`${option} ${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** "1 trusted key", "2 trusted keys, 1 trusted CA, 1 notation trust store": what a project trusts, counted by kind. */
 function trustedSummary(keys: readonly TrustKey[]): string {
-  const count = (n: number, what: string) => `${n} trusted ${what}${n === 1 ? '' : 's'}`;
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
   const cas = keys.filter((key) => key.kind === 'ca-roots').length;
-  return `${count(keys.length - cas, 'key')}${cas === 0 ? '' : `, ${count(cas, 'CA')}`}`;
+  const stores = keys.filter((key) => key.kind === 'notation-store').length;
+  return `${count(keys.length - cas - stores, 'trusted key')}${cas === 0 ? '' : `, ${count(cas, 'trusted CA')}`}${stores === 0 ? '' : `, ${count(stores, 'notation trust store')}`}`;
 }
 
 function parseMode(value: string): string {
@@ -53,6 +65,9 @@ Examples:
   berth trust add-ca team --ca corporate-ca.pem --name corporate    # certificate signatures chaining to it
   berth trust identities team release@example.com --issuer https://id.example.com
   berth trust mode team enforce
+  berth trust per-platform team on                                  # each platform of an index signed on its own
+  berth trust add-notation-store team ca:acme --certificates acme-root.pem
+  berth trust notation-policy team trustpolicy.json                 # the Notary Project trust policy document
   berth trust status team/app:1.4 --json
   berth trust show team
   berth trust remove-key team release
@@ -103,6 +118,40 @@ export function registerTrustCommands(program: Command): void {
       else printLine(`${updated.project}: certificate signers must be ${updated.identities.map((one) => (one.issuer ? `${one.subject} (${one.issuer})` : one.subject)).join(' or ')}.`);
     }));
 
+  trust.command('add-notation-store <project> <name>')
+    .description('a notation trust store: certificates a notation trust policy names in trustStores as NAME (ca:NAME, signingAuthority:NAME or tsa:NAME)')
+    .requiredOption('--certificates <file>', 'the trust store\'s certificates, PEM (one or more)')
+    .option('--json', 'print JSON: the entry')
+    .action(withClient(async (client, options, project, name) => {
+      const pem = readPem('--certificates', options.certificates as string);
+      const store = await client.post<TrustKey>(`/api/v1/projects/${segment(project!)}/trust/keys`, { name, notationCertificates: pem });
+      if (options.json) printJson(store);
+      else printLine(`${project} now has notation trust store "${store.name}" (SHA-256 fingerprint ${store.hint}).`);
+    }));
+
+  trust.command('notation-policy <project> [file]')
+    .description('verify notation signatures by this Notary Project trust policy document (trustpolicy.json, version 1.0); scopes name the project\'s repositories')
+    .option('--clear', 'remove the policy: notation signatures are no longer checked')
+    .option('--json', 'print JSON: the project\'s trust, as "berth trust show --json"')
+    .action(withClient(async (client, options, project, file) => {
+      if ((file === undefined) === (options.clear !== true)) throw new OperatorError('give the trust policy file, or --clear to remove the policy');
+      const notationPolicy = options.clear === true ? null : readJson('the trust policy', file!);
+      const updated = await client.put<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`, { notationPolicy });
+      if (options.json) printJson(updated);
+      else if (updated.notationPolicy === null) printLine(`${updated.project}: notation signatures are not checked.`);
+      else printLine(`${updated.project}: notation signatures are verified by trust policies ${(updated.notationPolicy.trustPolicies ?? []).map((one) => `"${one.name}"`).join(', ')}.`);
+    }));
+
+  trust.command('per-platform <project> <on|off>')
+    .description('on: each platform of an index needs a signature of its own (cosign sign --recursive); off: a signed index vouches for its platforms')
+    .option('--json', 'print JSON: the project\'s trust, as "berth trust show --json"')
+    .action(withClient(async (client, options, project, value) => {
+      if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('give on or off');
+      const updated = await client.put<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`, { perPlatform: value === 'on' });
+      if (options.json) printJson(updated);
+      else printLine(updated.perPlatform ? `${updated.project}: each platform of an index needs its own signature.` : `${updated.project}: a signed index vouches for the platforms it lists.`);
+    }));
+
   trust.command('remove-key <project> <name>')
     .description('stop trusting a key or CA certificates: images only they vouch for are refused under enforce')
     .action(withClient(async (client, _options, project, name) => {
@@ -121,7 +170,7 @@ export function registerTrustCommands(program: Command): void {
 
   trust.command('show <project>')
     .description('the project\'s trust mode and trusted keys')
-    .option('--json', 'print JSON: mode, updatedBy, updatedAt, keys (name, kind, hint, publicKey, createdBy, createdAt)')
+    .option('--json', 'print JSON: mode, identities, perPlatform, notationPolicy, updatedBy, updatedAt, keys (name, kind, hint, pem, createdBy, createdAt)')
     .action(withClient(async (client, options, project) => {
       const current = await client.get<ProjectTrust>(`/api/v1/projects/${segment(project!)}/trust`);
       if (options.json) {
@@ -130,6 +179,8 @@ export function registerTrustCommands(program: Command): void {
       }
       printLine(`mode        ${current.mode}${current.updatedBy ? ` (set by ${current.updatedBy} ${shortTime(current.updatedAt)})` : ''}`);
       if (current.identities.length > 0) printLine(`identities  ${current.identities.map((one) => (one.issuer ? `${one.subject} (${one.issuer})` : one.subject)).join(', ')}`);
+      printLine(`platforms   ${current.perPlatform ? 'each needs its own signature' : 'a signed index vouches for them'}`);
+      printLine(`notation    ${current.notationPolicy === null ? 'no trust policy: notation signatures are not checked' : `trust policies ${(current.notationPolicy.trustPolicies ?? []).map((one) => `"${one.name}"`).join(', ')}`}`);
       if (current.keys.length === 0) printLine(`keys        none (berth trust add-key ${project} --cosign-key cosign.pub)`);
       else {
         printTable(current.keys, [
@@ -150,7 +201,9 @@ export function registerTrustCommands(program: Command): void {
         printJson(status);
         return;
       }
-      const verdict = status.verified ? `verified (${status.basis === 'signed-index' ? `through signed index ${status.index}` : status.basis})` : `not verified (${status.basis})`;
+      const verdict = status.verified
+        ? `verified (${status.basis === 'signed-index' ? `through signed index ${status.index}` : status.basis === 'platforms' ? 'an index: each platform is checked when pulled' : status.basis})`
+        : `not verified (${status.basis})`;
       printLine(`${status.repository}@${status.digest}: ${verdict}; project mode ${status.mode}`);
       if (status.signatures.length === 0) return;
       printTable(status.signatures, [

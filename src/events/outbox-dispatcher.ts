@@ -217,6 +217,9 @@ export class OutboxDispatcher {
   }
 
   #idle(waitMs = this.#pollMs): Promise<void> {
+    // A stop that came while a round ran found nothing to wake: the timer below is unref'd, so waiting on it then
+    // could leave stop() pending for ever once nothing else keeps the process alive.
+    if (this.#stop.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#wakeUp = undefined;

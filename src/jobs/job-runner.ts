@@ -133,6 +133,8 @@ export class JobRunner {
   }
 
   #idle(waitMs = this.#pollMs): Promise<void> {
+    // A stop that came while the runner looked for a job found nothing to wake: see OutboxDispatcher's #idle.
+    if (this.#stop.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       this.#wakeUp = () => {
         clearTimeout(this.#timer);

@@ -173,8 +173,10 @@ export interface Database {
   /** OSV records as the matcher reads them; `aliases` a JSON array. */
   advisories: { id: string; modified: number; summary: string | null; aliases: string; record: string };
   advisory_packages: { ecosystem: string; name: string; advisory_id: string };
-  /** Migration 0011: each project's signature trust mode, and the keys it trusts. */
-  trust_policies: { project: string; mode: string; identities: string; updated_by: string; updated_at: number };
+  /** Migration 0011: each project's signature trust mode, and the keys it trusts; 0012: per_platform (0/1), notation_policy (JSON). */
+  trust_policies: {
+    project: string; mode: string; identities: string; updated_by: string; updated_at: number; per_platform: Generated<number>; notation_policy: string | null;
+  };
   trust_keys: {
     id: Generated<number>; project: string; name: string; kind: string; pem: string; hint: string; created_by: string; created_at: number;
   };

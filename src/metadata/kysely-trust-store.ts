@@ -17,14 +17,17 @@ export class KyselyTrustStore implements TrustStore {
   async trustPolicies(): Promise<Map<string, TrustPolicy>> {
     const rows = await this.#db.selectFrom('trust_policies').selectAll().execute();
     return new Map(rows.map((row) => [row.project, {
-      project: row.project, mode: row.mode as TrustMode, identities: JSON.parse(row.identities) as SignerIdentity[], updatedBy: row.updated_by,
-      updatedAt: Number(row.updated_at),
+      project: row.project, mode: row.mode as TrustMode, identities: JSON.parse(row.identities) as SignerIdentity[],
+      perPlatform: Number(row.per_platform) === 1, notationPolicy: row.notation_policy === null ? null : JSON.parse(row.notation_policy) as unknown,
+      updatedBy: row.updated_by, updatedAt: Number(row.updated_at),
     }]));
   }
 
   async saveTrustPolicy(policy: TrustPolicy): Promise<void> {
     const row = {
-      project: policy.project, mode: policy.mode, identities: JSON.stringify(policy.identities), updated_by: policy.updatedBy, updated_at: policy.updatedAt,
+      project: policy.project, mode: policy.mode, identities: JSON.stringify(policy.identities), per_platform: policy.perPlatform ? 1 : 0,
+      notation_policy: policy.notationPolicy === null || policy.notationPolicy === undefined ? null : JSON.stringify(policy.notationPolicy),
+      updated_by: policy.updatedBy, updated_at: policy.updatedAt,
     };
     await this.#write(async (trx) => {
       await trx.insertInto('trust_policies').values(row).onConflict((oc) => oc.column('project').doUpdateSet(row)).execute();

@@ -11,6 +11,7 @@ import * as scanning from './migrations/0008-scanning.js';
 import * as reportedFindings from './migrations/0009-reported-findings.js';
 import * as scanImageKeys from './migrations/0010-scan-image-keys.js';
 import * as trust from './migrations/0011-trust.js';
+import * as trustNotation from './migrations/0012-trust-notation.js';
 
 /** Migrations in order; a new one is appended here and never edited once released. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-reported-findings': reportedFindings,
   '0010-scan-image-keys': scanImageKeys,
   '0011-trust': trust,
+  '0012-trust-notation': trustNotation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,7 @@
 /**
- * What signature trust keeps (migration 0011): each project's mode and the keys it trusts. Every write moves the
- * store's change version, so the pull policy's cached verdicts drop with it on every node. Every implementation
- * passes test/suites/trust-store.suite.ts.
+ * What signature trust keeps (migrations 0011, 0012): each project's mode, options and notation trust policy, and the
+ * keys and certificates it trusts. Every write moves the store's change version, so the pull policy's cached verdicts
+ * drop with it on every node. Every implementation passes test/suites/trust-store.suite.ts.
  */
 export interface TrustStore {
   /** Every project's trust policy (projects without one are off). */
@@ -19,6 +19,8 @@ export interface TrustStore {
 
 export type TrustMode = 'off' | 'audit' | 'enforce';
 
+export type TrustKeyKind = 'cosign-key' | 'ca-roots' | 'notation-store';
+
 export const trustModes: readonly TrustMode[] = ['off', 'audit', 'enforce'];
 
 export interface TrustPolicy {
@@ -26,6 +28,10 @@ export interface TrustPolicy {
   readonly mode: TrustMode;
   /** Identities a certificate signer must have, one of them; empty: any certificate the project's roots vouch for. */
   readonly identities: readonly SignerIdentity[];
+  /** Each platform of an index needs its own signature; otherwise a signed index vouches for the platforms it lists. */
+  readonly perPlatform: boolean;
+  /** The Notary Project trust policy document notation signatures are judged by (as given, JSON), or none. */
+  readonly notationPolicy: unknown;
   readonly updatedBy: string;
   readonly updatedAt: number;
 }
@@ -39,8 +45,11 @@ export interface SignerIdentity {
 export interface NewTrustKey {
   readonly project: string;
   readonly name: string;
-  /** A cosign public key, or CA certificates certificate signatures must chain to. Notation trust stores come next. */
-  readonly kind: 'cosign-key' | 'ca-roots';
+  /**
+   * A cosign public key, CA certificates cosign certificate signatures must chain to, or a notation trust store
+   * (named `ca:NAME`, `signingAuthority:NAME` or `tsa:NAME`, as a notation trust policy's trustStores name it).
+   */
+  readonly kind: TrustKeyKind;
   /** The public key (PEM SubjectPublicKeyInfo), or the certificates (PEM). */
   readonly pem: string;
   /** A key: base64 of the SHA-256 of its DER, as sigstore bundles name keys. Certificates: the first one's SHA-256 fingerprint. */

@@ -24,7 +24,7 @@ export interface ManifestShape {
 
 export type SignatureKind =
   | { readonly kind: SignatureFormat; readonly layers: readonly number[] }
-  | { readonly kind: 'not-a-signature'; readonly reason: string };
+  | { readonly kind: 'not-a-signature'; readonly reason: string; /** It says it is a signature, but is not a well-formed one. */ readonly malformed?: SignatureFormat };
 
 /** The layers to verify (by index) and how; a manifest that is not a signature says why. */
 export function classifySignatureManifest(manifest: ManifestShape): SignatureKind {
@@ -34,18 +34,18 @@ export function classifySignatureManifest(manifest: ManifestShape): SignatureKin
 
   if (types.includes(signatureMediaTypes.notationSignature)) {
     // The Notary Project's signature manifest holds exactly one envelope.
-    if (layers.length !== 1) return { kind: 'not-a-signature', reason: `a notation signature has exactly one layer, this one has ${layers.length}` };
+    if (layers.length !== 1) return { kind: 'not-a-signature', malformed: 'notation-jws', reason: `a notation signature has exactly one layer, this one has ${layers.length}` };
     if (layers[0] === signatureMediaTypes.notationJws) return { kind: 'notation-jws', layers: [0] };
     if (layers[0] === signatureMediaTypes.notationCose) return { kind: 'notation-cose', layers: [0] };
-    return { kind: 'not-a-signature', reason: `notation envelope type ${layers[0]} is neither JWS nor COSE` };
+    return { kind: 'not-a-signature', malformed: 'notation-jws', reason: `notation envelope type ${layers[0]} is neither JWS nor COSE` };
   }
   if (types.some((type) => type.startsWith(signatureMediaTypes.sigstoreBundlePrefix))) {
     const bundles = indexes((type) => type.startsWith(signatureMediaTypes.sigstoreBundlePrefix));
-    return bundles.length > 0 ? { kind: 'sigstore-bundle', layers: bundles } : { kind: 'not-a-signature', reason: 'a sigstore bundle artifact without a bundle layer' };
+    return bundles.length > 0 ? { kind: 'sigstore-bundle', layers: bundles } : { kind: 'not-a-signature', malformed: 'sigstore-bundle', reason: 'a sigstore bundle artifact without a bundle layer' };
   }
   const simple = indexes((type) => type === signatureMediaTypes.cosignSimpleSigning);
   if (types.includes(signatureMediaTypes.cosignArtifactSignature) || simple.length > 0) {
-    return simple.length > 0 ? { kind: 'cosign-simple-signing', layers: simple } : { kind: 'not-a-signature', reason: 'a cosign signature artifact without simple-signing layers' };
+    return simple.length > 0 ? { kind: 'cosign-simple-signing', layers: simple } : { kind: 'not-a-signature', malformed: 'cosign-simple-signing', reason: 'a cosign signature artifact without simple-signing layers' };
   }
   const envelopes = indexes((type) => type === signatureMediaTypes.dsseEnvelope);
   if (envelopes.length > 0) return { kind: 'cosign-attestation', layers: envelopes };

@@ -122,8 +122,8 @@ describe('signature trust with cosign, podman, skopeo and containerd against a r
 
   /** Berth's refusal of team/app:<tag> under enforce, as podman and skopeo print it, with what was found. */
   const refusal = (tag: string, found: string): RegExp => new RegExp(`denied: project team only serves images signed by a key it trusts, `
-    + `and team/app@${literal(digestOf(tag))} is refused: ${found}\\. Sign it \\(cosign sign --key KEY team/app@${literal(digestOf(tag))}\\) `
-    + `with a key the project trusts, or ask a project maintainer to trust yours \\(berth trust add-key team --cosign-key KEY\\.pub\\)`);
+    + `and team/app@${literal(digestOf(tag))} is refused: ${found}\\. Sign it \\(cosign sign --key KEY team/app@${literal(digestOf(tag))}, or notation sign\\) `
+    + `with a key or certificate the project trusts, or ask a project maintainer to trust yours \\(berth trust add-key team --cosign-key KEY\\.pub\\)`);
 
   before(async () => {
     work = makeTempDir('trust-clients');

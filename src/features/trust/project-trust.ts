@@ -4,11 +4,18 @@ import { VersionedCache } from '../../metadata/versioned-cache.js';
 import type { CosignTrust } from '../../signatures/cosign-signer.js';
 import { parseTrustedKey } from '../../signatures/public-keys.js';
 import { parseTrustAnchors } from '../../signatures/x509-chain.js';
+import { type NotationTrust, notationTrustOf } from './notation-trust.js';
 
-/** A project's trust as checks use it: its mode, and the keys, CA roots and signer identities it trusts, parsed. */
-export interface ProjectTrust {
-  readonly policy: TrustPolicy | undefined;
+/** What signatures are checked against: cosign's keys, roots and identities, and notation's policy and stores. */
+export interface SignatureTrust {
   readonly cosign: CosignTrust;
+  /** Undefined when the project has no notation trust policy: its notation signatures are answered "no policy". */
+  readonly notation: NotationTrust | undefined;
+}
+
+/** A project's trust as checks use it: its mode and options, and what it trusts, parsed. */
+export interface ProjectTrust extends SignatureTrust {
+  readonly policy: TrustPolicy | undefined;
 }
 
 /**
@@ -18,7 +25,7 @@ export interface ProjectTrust {
 export class ProjectTrustCache {
   readonly #metadata: MetadataStore;
   readonly #policies = new VersionedCache<Map<string, TrustPolicy>>(4, () => 1, 'trust_policies');
-  readonly #keys = new VersionedCache<CosignTrust>(1_000, () => 1, 'trust_keys');
+  readonly #keys = new VersionedCache<SignatureTrust>(1_000, () => 1, 'trust_keys');
 
   constructor(metadata: MetadataStore) {
     this.#metadata = metadata;
@@ -30,10 +37,10 @@ export class ProjectTrustCache {
 
   async of(project: string, version: number): Promise<ProjectTrust> {
     const policy = await this.policy(project, version);
-    const cosign = await this.#keys.through(project, version, async () => {
+    const trusted = await this.#keys.through(project, version, async () => {
       const stored = await this.#metadata.trust().trustKeys(project);
       // What the API took was checked then: what no longer parses (a key type dropped since) is left out, not fatal.
-      return {
+      const cosign: CosignTrust = {
         keys: stored.filter((one) => one.kind === 'cosign-key').flatMap((one) => {
           const parsed = parseTrustedKey(one.name, one.pem);
           return parsed.ok ? [parsed.value] : [];
@@ -44,7 +51,8 @@ export class ProjectTrustCache {
         }),
         identities: policy?.identities ?? [],
       };
+      return { cosign, notation: notationTrustOf(policy?.notationPolicy, project, stored) };
     });
-    return { policy, cosign };
+    return { policy, ...trusted };
   }
 }

@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import { readSmallBlob } from '../../registry/read-small-blob.js';
-import type { CosignTrust } from '../../signatures/cosign-signer.js';
 import { verifyCosignAttestation } from '../../signatures/cosign-attestation.js';
 import { verifyCosignSimpleSigning } from '../../signatures/cosign-simple-signing.js';
 import { classifySignatureManifest, cosignTagFor } from '../../signatures/signature-kinds.js';
+import { verifyNotationSignature } from '../../signatures/notation-verifier.js';
 import { verifySigstoreBundle } from '../../signatures/sigstore-bundle.js';
 import { maxSignatureBytes, type SignatureFormat, type SignatureVerdict, type SignedSubject } from '../../signatures/verdict.js';
+import type { SignatureTrust } from './project-trust.js';
 
 /** One signature found for a manifest, where it was found, and what checking it said. */
 export interface FoundSignature {
@@ -36,7 +37,7 @@ export class SignatureDiscovery {
     this.#readBlob = readBlob;
   }
 
-  async signaturesOf(repository: string, subject: SignedSubject, trust: CosignTrust, at = new Date()): Promise<FoundSignature[]> {
+  async signaturesOf(repository: string, subject: SignedSubject, trust: SignatureTrust, at = new Date()): Promise<FoundSignature[]> {
     const candidates: { digest: string; via: FoundSignature['via'] }[] = [];
     const tag = cosignTagFor(subject.digest, 'sig');
     const tagged = tag === undefined ? undefined : await this.#metadata.manifestByTag(repository, tag);
@@ -55,12 +56,19 @@ export class SignatureDiscovery {
         continue;
       }
       const kind = classifySignatureManifest(parsed);
-      // Referrers also hold SBOMs and other artifacts: only signatures count.
-      if (kind.kind === 'not-a-signature') continue;
+      // Referrers also hold SBOMs and other artifacts: only signatures count, and one that says it is a signature
+      // but is malformed is reported, never passed over in silence.
+      if (kind.kind === 'not-a-signature') {
+        if (kind.malformed !== undefined) {
+          const tool = kind.malformed.startsWith('notation') ? 'notation' : 'cosign';
+          found.push({ artifact: candidate.digest, via: candidate.via, verdict: { valid: false, tool, format: kind.malformed, failure: 'malformed', reason: kind.reason } });
+        }
+        continue;
+      }
       const layers = kind.layers.slice(0, maxLayers);
       for (const index of layers) {
         const layer = parsed.layers?.[index];
-        const verdict = await this.#verifyLayer(kind.kind, layer, subject, trust, at);
+        const verdict = await this.#verifyLayer(kind.kind, layer, repository, subject, trust, at);
         found.push({ artifact: candidate.digest, via: candidate.via, verdict });
       }
       if (kind.layers.length > maxLayers) {
@@ -79,8 +87,8 @@ export class SignatureDiscovery {
     return found;
   }
 
-  async #verifyLayer(format: SignatureFormat, layer: { mediaType?: unknown; digest?: unknown; annotations?: unknown } | undefined, subject: SignedSubject,
-    trust: CosignTrust, at: Date): Promise<SignatureVerdict> {
+  async #verifyLayer(format: SignatureFormat, layer: { mediaType?: unknown; digest?: unknown; annotations?: unknown } | undefined, repository: string,
+    subject: SignedSubject, trust: SignatureTrust, at: Date): Promise<SignatureVerdict> {
     const tool = format.startsWith('notation') ? 'notation' : 'cosign';
     if (typeof layer?.digest !== 'string') return { valid: false, tool, format, failure: 'malformed', reason: 'a signature layer without a digest' };
     const bytes = await readSmallBlob(this.#readBlob, layer.digest, maxSignatureBytes);
@@ -90,16 +98,27 @@ export class SignatureDiscovery {
     const annotations = isStringRecord(layer.annotations) ? layer.annotations : {};
     switch (format) {
       case 'cosign-simple-signing':
-        return verifyCosignSimpleSigning({ payload: bytes, layer: { digest: layer.digest, annotations }, subject, trust, at });
+        return verifyCosignSimpleSigning({ payload: bytes, layer: { digest: layer.digest, annotations }, subject, trust: trust.cosign, at });
       case 'sigstore-bundle':
-        return verifySigstoreBundle({ bundle: bytes, subject, trust, at });
+        return verifySigstoreBundle({ bundle: bytes, subject, trust: trust.cosign, at });
       case 'cosign-attestation':
-        return verifyCosignAttestation({ envelope: bytes, layerDigest: layer.digest, subject, trust, at });
-      default:
-        return {
-          valid: false, tool, format, failure: 'no-policy',
-          reason: 'notation signatures are verified against a project\'s notation trust stores and policy, which this project has not set',
-        };
+        return verifyCosignAttestation({ envelope: bytes, layerDigest: layer.digest, subject, trust: trust.cosign, at });
+      default: {
+        if (trust.notation === undefined) {
+          return {
+            valid: false, tool, format, failure: 'no-policy',
+            reason: 'notation signatures are verified against a project\'s notation trust policy and trust stores, which this project has not set (berth trust notation-policy)',
+          };
+        }
+        if (subject.mediaType === undefined || subject.size === undefined) {
+          return { valid: false, tool, format, failure: 'malformed', reason: 'notation signs the whole descriptor, and the signed manifest\'s media type or size is unknown' };
+        }
+        return verifyNotationSignature({
+          envelope: bytes, envelopeMediaType: typeof layer.mediaType === 'string' ? layer.mediaType : '',
+          subject: { digest: subject.digest, mediaType: subject.mediaType, size: subject.size },
+          policy: trust.notation.policy, repository, trustStores: trust.notation.stores, at,
+        });
+      }
     }
   }
 }

@@ -26,11 +26,12 @@ export function signatureEvents(metadata: MetadataStore, discovery: SignatureDis
         const subject = subjectOf(event);
         if (subject === undefined) continue;
         const version = metadata.changeVersion();
-        const { policy, cosign } = await trust.of(projectOf(event.repository), version);
-        if ((policy === undefined || policy.mode === 'off') && cosign.keys.length === 0) continue;
+        const trusted = await trust.of(projectOf(event.repository), version);
+        const { policy } = trusted;
+        if ((policy === undefined || policy.mode === 'off') && trusted.cosign.keys.length === 0 && trusted.notation === undefined) continue;
         const manifest = await metadata.manifestByDigest(event.repository, event.digest);
         if (manifest === undefined || !isSignature(manifest.content)) continue;
-        const verdict = await judgeTrust(metadata, discovery, cosign, event.repository, subject);
+        const verdict = await judgeTrust(metadata, discovery, trusted, event.repository, subject);
         const own = verdict.signatures.filter((found) => found.artifact === event.digest).map(({ verdict: one }) => one);
         const valid = own.some((one) => one.valid && one.role === 'signature');
         checked.push(signatureCheckedEvent(valid, event.repository, subject, event.origin, {

@@ -42,8 +42,7 @@ export function trustPolicy(metadata: MetadataStore, discovery: SignatureDiscove
       const key = `${pull.repository}@${pull.digest}`;
       let verdict = verdicts.get(key, pull.version);
       if (verdict === undefined || verdict.until <= Date.now()) {
-        const { cosign } = await trust.of(project, pull.version);
-        verdict = await judgeTrust(metadata, discovery, cosign, pull.repository, pull.digest);
+        verdict = await judgeTrust(metadata, discovery, await trust.of(project, pull.version), pull.repository, pull.digest);
         verdicts.set(key, verdict, pull.version);
         if (verdict.trusted) tally.verified++;
         else tally.unverified++;
@@ -56,7 +55,7 @@ export function trustPolicy(metadata: MetadataStore, discovery: SignatureDiscove
       }
       if (await mayPush(context.principal, pull.repository)) return undefined;
       tally.refused++;
-      return trustRefusal(verdict, project, pull.repository, pull.digest);
+      return trustRefusal(verdict, project, pull.repository, pull.digest, policy.perPlatform);
     },
   };
 }

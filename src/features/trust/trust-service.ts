@@ -5,10 +5,11 @@ import type { Principal } from '../../auth/principal.js';
 import { projectOf } from '../../auth/roles.js';
 import { RegistryError } from '../../errors/registry-error.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
-import type { SignerIdentity, TrustKey, TrustMode, TrustPolicy } from '../../metadata/trust-store.js';
+import type { SignerIdentity, TrustKey, TrustKeyKind, TrustMode, TrustPolicy } from '../../metadata/trust-store.js';
 import { isDigest } from '../../oci/digest.js';
 import { parseTrustedKey } from '../../signatures/public-keys.js';
 import { parseTrustAnchors } from '../../signatures/x509-chain.js';
+import { checkNotationPolicy, checkNotationStoreName } from './notation-trust.js';
 import type { ProjectTrustCache } from './project-trust.js';
 import type { SignatureDiscovery } from './signature-discovery.js';
 import { judgeTrust, type TrustVerdict } from './trust-verdict.js';
@@ -18,9 +19,20 @@ export interface ProjectTrustView {
   readonly project: string;
   readonly mode: TrustMode;
   readonly identities: readonly SignerIdentity[];
+  readonly perPlatform: boolean;
+  readonly notationPolicy: unknown;
   readonly updatedBy: string | undefined;
   readonly updatedAt: number | undefined;
   readonly keys: readonly TrustKey[];
+}
+
+/** What a change of a project's trust policy sets; what is absent stays. */
+export interface PolicyChange {
+  readonly mode?: TrustMode;
+  readonly identities?: readonly SignerIdentity[];
+  readonly perPlatform?: boolean;
+  /** A Notary Project trust policy document, or null to stop checking notation signatures. */
+  readonly notationPolicy?: unknown;
 }
 
 /** A manifest's signatures and whether its project's trust accepts it. */
@@ -49,16 +61,28 @@ export class TrustService {
     return this.#view(project);
   }
 
-  /** Changes the mode, the signer identities required of certificates, or both; what is not given stays. */
-  async setPolicy(actor: AdminActor, project: string, change: { mode?: TrustMode; identities?: readonly SignerIdentity[] }): Promise<ProjectTrustView> {
-    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.policy', 'change the trust policy', { ...change });
+  /**
+   * Changes the mode, the signer identities required of certificates, per-platform enforcement, the notation trust
+   * policy (null removes it), or several at once; what is not given stays.
+   */
+  async setPolicy(actor: AdminActor, project: string, change: PolicyChange): Promise<ProjectTrustView> {
+    if (change.notationPolicy !== undefined && change.notationPolicy !== null) {
+      const checked = checkNotationPolicy(change.notationPolicy, project);
+      if (!checked.ok) throw new RegistryError('INVALID_REQUEST', `notationPolicy: ${checked.errors.join('; ')}`);
+    }
+    const audited = { ...change, ...(change.notationPolicy !== undefined && { notationPolicy: change.notationPolicy === null ? null : 'set' }) };
+    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.policy', 'change the trust policy', audited);
     const current = (await this.metadata.trust().trustPolicies()).get(project);
     const policy: TrustPolicy = {
       project, mode: change.mode ?? current?.mode ?? 'off', identities: change.identities ?? current?.identities ?? [],
+      perPlatform: change.perPlatform ?? current?.perPlatform ?? false,
+      notationPolicy: change.notationPolicy === undefined ? current?.notationPolicy ?? null : change.notationPolicy,
       updatedBy: actorName(actor), updatedAt: Date.now(),
     };
     await this.metadata.trust().saveTrustPolicy(policy);
-    this.audit.changed(actor, 'trust.policy', { mode: policy.mode, identities: policy.identities }, project);
+    this.audit.changed(actor, 'trust.policy', {
+      mode: policy.mode, identities: policy.identities, perPlatform: policy.perPlatform, notationPolicy: policy.notationPolicy === null ? null : 'set',
+    }, project);
     return this.#view(project);
   }
 
@@ -67,18 +91,10 @@ export class TrustService {
     if (!parsed.ok) {
       throw new RegistryError('INVALID_REQUEST', `cosignKey: ${parsed.reason}; send the public key cosign generate-key-pair wrote (cosign.pub, a PEM PUBLIC KEY)`);
     }
-    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.key.add', 'add trusted keys', { name });
-    const key = await this.metadata.trust().addTrustKey({
-      project, name, kind: 'cosign-key', pem: pem.trim().concat('\n'), hint: parsed.value.hint, createdBy: actorName(actor), createdAt: Date.now(),
-    });
-    if (key === undefined) {
-      throw new RegistryError('INVALID_REQUEST', `project ${project} already trusts something named "${name}": remove it first (berth trust remove-key ${project} ${name}) or choose another name`, { name });
-    }
-    this.audit.changed(actor, 'trust.key.add', { name, hint: key.hint }, project);
-    return key;
+    return this.#addTrusted(actor, project, name, 'cosign-key', pem, parsed.value.hint, 'add trusted keys');
   }
 
-  /** Trusts CA certificates (PEM, one or more): certificate signatures chaining to one of them are valid. */
+  /** Trusts CA certificates (PEM, one or more): cosign certificate signatures chaining to one of them are valid. */
   async addRoots(actor: AdminActor, project: string, name: string, pem: string): Promise<TrustKey> {
     const parsed = parseTrustAnchors(pem);
     if (!parsed.ok || parsed.value.length === 0) {
@@ -88,14 +104,33 @@ export class TrustService {
     if (notCa !== undefined) {
       throw new RegistryError('INVALID_REQUEST', `caCertificates: ${notCa.subject.replace(/\n/g, ', ')} is not a CA certificate (basicConstraints CA:TRUE); trust the CA that issues signing certificates, or the signer's key with cosignKey`);
     }
-    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.key.add', 'add trusted CA certificates', { name });
+    return this.#addTrusted(actor, project, name, 'ca-roots', pem, parsed.value[0]!.fingerprint256, 'add trusted CA certificates');
+  }
+
+  /**
+   * A notation trust store (PEM certificates), named `TYPE:NAME` as the project's notation trust policy names it in
+   * `trustStores`: `ca:` roots for signing certificates, `tsa:` roots for timestamps, `signingAuthority:` roots for
+   * signing authorities.
+   */
+  async addNotationStore(actor: AdminActor, project: string, name: string, pem: string): Promise<TrustKey> {
+    const badName = checkNotationStoreName(name);
+    if (badName !== undefined) throw new RegistryError('INVALID_REQUEST', `name: ${badName}`);
+    const parsed = parseTrustAnchors(pem);
+    if (!parsed.ok || parsed.value.length === 0) {
+      throw new RegistryError('INVALID_REQUEST', `notationCertificates: ${parsed.ok ? 'no certificate found' : parsed.reason}; send the trust store's certificates as PEM (-----BEGIN CERTIFICATE-----)`);
+    }
+    return this.#addTrusted(actor, project, name, 'notation-store', pem, parsed.value[0]!.fingerprint256, 'add notation trust stores');
+  }
+
+  async #addTrusted(actor: AdminActor, project: string, name: string, kind: TrustKeyKind, pem: string, hint: string, what: string): Promise<TrustKey> {
+    await requireProjectCapability(this.access, this.audit, actor, project, 'manage-policies', 'trust.key.add', what, { name });
     const key = await this.metadata.trust().addTrustKey({
-      project, name, kind: 'ca-roots', pem: `${pem.trim()}\n`, hint: parsed.value[0]!.fingerprint256, createdBy: actorName(actor), createdAt: Date.now(),
+      project, name, kind, pem: `${pem.trim()}\n`, hint, createdBy: actorName(actor), createdAt: Date.now(),
     });
     if (key === undefined) {
       throw new RegistryError('INVALID_REQUEST', `project ${project} already trusts something named "${name}": remove it first (berth trust remove-key ${project} ${name}) or choose another name`, { name });
     }
-    this.audit.changed(actor, 'trust.key.add', { name, kind: 'ca-roots', fingerprint: key.hint }, project);
+    this.audit.changed(actor, 'trust.key.add', { name, kind, hint: key.hint }, project);
     return key;
   }
 
@@ -115,15 +150,16 @@ export class TrustService {
     const manifest = byDigest ? await this.metadata.manifestByDigest(repository, reference) : await this.metadata.manifestByTag(repository, reference);
     if (!manifest) throw new RegistryError('MANIFEST_UNKNOWN', `${repository} has no manifest ${reference.slice(0, 140)}`, { repository, reference });
     const version = this.metadata.changeVersion();
-    const { policy, cosign } = await this.trust.of(projectOf(repository), version);
-    const verdict = await judgeTrust(this.metadata, this.discovery, cosign, repository, manifest.digest);
-    return { ...verdict, repository, digest: manifest.digest, mode: policy?.mode ?? 'off' };
+    const trusted = await this.trust.of(projectOf(repository), version);
+    const verdict = await judgeTrust(this.metadata, this.discovery, trusted, repository, manifest.digest);
+    return { ...verdict, repository, digest: manifest.digest, mode: trusted.policy?.mode ?? 'off' };
   }
 
   async #view(project: string): Promise<ProjectTrustView> {
     const policy = (await this.metadata.trust().trustPolicies()).get(project);
     return {
-      project, mode: policy?.mode ?? 'off', identities: policy?.identities ?? [], updatedBy: policy?.updatedBy, updatedAt: policy?.updatedAt,
+      project, mode: policy?.mode ?? 'off', identities: policy?.identities ?? [], perPlatform: policy?.perPlatform ?? false,
+      notationPolicy: policy?.notationPolicy ?? null, updatedBy: policy?.updatedBy, updatedAt: policy?.updatedAt,
       keys: await this.metadata.trust().trustKeys(project),
     };
   }

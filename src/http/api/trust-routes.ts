@@ -18,17 +18,20 @@ export function registerTrustRoutes(app: FastifyInstance, api: ApiContext, servi
 
   app.put('/api/v1/projects/:name/trust', async (request, reply) => {
     const actor = await api.actor(request);
-    const { mode, identities } = await jsonBody(request, trustPolicyBody);
+    const { mode, identities, perPlatform, notationPolicy } = await jsonBody(request, trustPolicyBody);
     reply.send(projectTrustView(await trust.setPolicy(actor, param(request, 'name'), {
       ...(mode !== undefined && { mode: mode as TrustMode }), ...(identities !== undefined && { identities }),
+      ...(perPlatform !== undefined && { perPlatform }), ...(notationPolicy !== undefined && { notationPolicy }),
     })));
   });
 
   app.post('/api/v1/projects/:name/trust/keys', async (request, reply) => {
     const actor = await api.actor(request);
-    const { name, cosignKey, caCertificates } = await jsonBody(request, trustKeyBody);
+    const { name, cosignKey, caCertificates, notationCertificates } = await jsonBody(request, trustKeyBody);
     const project = param(request, 'name');
-    const key = cosignKey !== undefined ? await trust.addKey(actor, project, name, cosignKey) : await trust.addRoots(actor, project, name, caCertificates!);
+    const key = cosignKey !== undefined ? await trust.addKey(actor, project, name, cosignKey)
+      : caCertificates !== undefined ? await trust.addRoots(actor, project, name, caCertificates)
+        : await trust.addNotationStore(actor, project, name, notationCertificates!);
     reply.code(201).send(trustKeyView(key));
   });
 

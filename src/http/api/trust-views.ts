@@ -11,6 +11,8 @@ export function projectTrustView(view: ProjectTrustView) {
   return {
     project: view.project, mode: view.mode,
     identities: view.identities.map((identity) => ({ subject: identity.subject, issuer: identity.issuer ?? null })),
+    perPlatform: view.perPlatform,
+    notationPolicy: view.notationPolicy ?? null,
     updatedBy: view.updatedBy ?? null,
     updatedAt: view.updatedAt === undefined ? null : new Date(view.updatedAt).toISOString(),
     keys: view.keys.map(trustKeyView),
