@@ -133,6 +133,22 @@ describe('signature trust (notation)', { timeout: 180_000 }, () => {
     assert.match(errorMessage(elsewhere), /no notation trust policy applies to team\/tools/);
   });
 
+  it('keeps a verdict across writes that change nothing it rests on, and makes it again when a signature is pushed', async () => {
+    const verdictsMade = async (): Promise<number> => {
+      const text = expectStatus(await api.admin.get('/metrics'), 200).text;
+      return [...text.matchAll(/^berth_signature_verdicts_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    };
+    expectStatus(await pull(guest, 'team/app', 'signed'), 200);
+    const before = await verdictsMade();
+    await push('team/unrelated', 'v1', buildImage());
+    expectStatus(await pull(guest, 'team/app', 'signed'), 200);
+    assert.equal(await verdictsMade(), before, 'a push elsewhere leaves the verdict standing');
+    await notationSign('team/app', images.signed!, release);
+    expectStatus(await pull(guest, 'team/app', 'signed'), 200);
+    assert.equal(await verdictsMade(), before + 1, 'a new signature of the image makes the verdict again');
+    assert.equal((await status('team/app', 'signed')).signatures.length, 2);
+  });
+
   it('answers hostile signature artifacts with their reasons in bounded time, and never lets them through', async () => {
     const image = images.hostile!;
     const none = Buffer.from(JSON.stringify({

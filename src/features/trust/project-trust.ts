@@ -26,6 +26,8 @@ export class ProjectTrustCache {
   readonly #metadata: MetadataStore;
   readonly #policies = new VersionedCache<Map<string, TrustPolicy>>(4, () => 1, 'trust_policies');
   readonly #keys = new VersionedCache<SignatureTrust>(1_000, () => 1, 'trust_keys');
+  /** Each project's last parsed trust, by what it was made from: the policy's last change and the keys' ids. */
+  readonly #last = new Map<string, { fingerprint: string; trusted: SignatureTrust }>();
 
   constructor(metadata: MetadataStore) {
     this.#metadata = metadata;
@@ -39,6 +41,11 @@ export class ProjectTrustCache {
     const policy = await this.policy(project, version);
     const trusted = await this.#keys.through(project, version, async () => {
       const stored = await this.#metadata.trust().trustKeys(project);
+      // Unchanged since the last version (a write elsewhere moved it): the same object, so that verdicts made under
+      // it can be recognised as still holding (trust-policy.ts).
+      const fingerprint = `${policy?.updatedAt ?? 0}/${stored.map((key) => key.id).join(',')}`;
+      const last = this.#last.get(project);
+      if (last !== undefined && last.fingerprint === fingerprint) return last.trusted;
       // What the API took was checked then: what no longer parses (a key type dropped since) is left out, not fatal.
       const cosign: CosignTrust = {
         keys: stored.filter((one) => one.kind === 'cosign-key').flatMap((one) => {
@@ -51,7 +58,10 @@ export class ProjectTrustCache {
         }),
         identities: policy?.identities ?? [],
       };
-      return { cosign, notation: notationTrustOf(policy?.notationPolicy, project, stored) };
+      const parsed: SignatureTrust = { cosign, notation: notationTrustOf(policy?.notationPolicy, project, stored) };
+      if (this.#last.size >= 1_000) this.#last.clear();
+      this.#last.set(project, { fingerprint, trusted: parsed });
+      return parsed;
     });
     return { policy, ...trusted };
   }

@@ -37,14 +37,22 @@ export class SignatureDiscovery {
     this.#readBlob = readBlob;
   }
 
+  /**
+   * What a verdict about `digest` rests on, as one string: the manifests that may sign it (its `.sig` tag, its
+   * referrers) and, unless each platform is checked on its own, the indexes that list it with theirs. Two equal
+   * answers mean the same signatures would be found, so a verdict made under the same keys still holds. Two or three
+   * indexed reads, where a verdict reads and verifies every signature.
+   */
+  async signatureSet(repository: string, digest: string, perPlatform: boolean): Promise<string> {
+    const own = (await this.#candidates(repository, digest)).map((candidate) => candidate.digest).join(',');
+    if (perPlatform) return own;
+    const indexes = await this.#metadata.trust().indexesHolding(repository, digest);
+    const theirs = await Promise.all(indexes.map(async (index) => `${index}=${(await this.#candidates(repository, index)).map((candidate) => candidate.digest).join(',')}`));
+    return [own, ...theirs].join(';');
+  }
+
   async signaturesOf(repository: string, subject: SignedSubject, trust: SignatureTrust, at = new Date()): Promise<FoundSignature[]> {
-    const candidates: { digest: string; via: FoundSignature['via'] }[] = [];
-    const tag = cosignTagFor(subject.digest, 'sig');
-    const tagged = tag === undefined ? undefined : await this.#metadata.manifestByTag(repository, tag);
-    if (tagged) candidates.push({ digest: tagged.digest, via: 'tag' });
-    for (const referrer of await this.#metadata.referrers(repository, subject.digest)) {
-      if (!candidates.some((candidate) => candidate.digest === referrer.digest)) candidates.push({ digest: referrer.digest, via: 'referrer' });
-    }
+    const candidates = await this.#candidates(repository, subject.digest);
     const found: FoundSignature[] = [];
     for (const candidate of candidates.slice(0, maxArtifacts)) {
       const manifest = await this.#metadata.manifestByDigest(repository, candidate.digest);
@@ -85,6 +93,18 @@ export class SignatureDiscovery {
       });
     }
     return found;
+  }
+
+  /** The manifests that may be signatures of `digest`: its cosign `.sig` tag, then its referrers. */
+  async #candidates(repository: string, digest: string): Promise<{ digest: string; via: FoundSignature['via'] }[]> {
+    const candidates: { digest: string; via: FoundSignature['via'] }[] = [];
+    const tag = cosignTagFor(digest, 'sig');
+    const tagged = tag === undefined ? undefined : await this.#metadata.manifestByTag(repository, tag);
+    if (tagged) candidates.push({ digest: tagged.digest, via: 'tag' });
+    for (const referrer of await this.#metadata.referrers(repository, digest)) {
+      if (!candidates.some((candidate) => candidate.digest === referrer.digest)) candidates.push({ digest: referrer.digest, via: 'referrer' });
+    }
+    return candidates;
   }
 
   async #verifyLayer(format: SignatureFormat, layer: { mediaType?: unknown; digest?: unknown; annotations?: unknown } | undefined, repository: string,

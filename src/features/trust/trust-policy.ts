@@ -23,12 +23,14 @@ export interface TrustTally {
  * signature from a key the project trusts; under `audit` lets them through and records the verdict. The signature
  * and attestation artifacts themselves are always served, and so is a platform manifest of a signed index. Who may
  * push to the repository may read unsigned manifests (cosign reads the image it signs): decided by authorisation,
- * never by the client's name. Verdicts are cached per digest and change version: pushing or deleting a signature,
- * changing a key or the mode moves the version; a certificate's expiry ends a verdict too.
+ * never by the client's name. Verdicts are cached per digest and change version; when the version moves, a verdict is
+ * made again only if the project's keys, mode or policy changed or the signatures found for the digest did (a
+ * signature pushed or deleted, an index listing it signed); a certificate's expiry ends a verdict too.
  */
 export function trustPolicy(metadata: MetadataStore, discovery: SignatureDiscovery, trust: ProjectTrustCache,
   mayPush: (principal: Principal, repository: string) => Promise<boolean>, log: Logger): RegistryPolicy & { readonly tally: TrustTally } {
   const verdicts = new VersionedCache<TrustVerdict>(100_000, () => 1, 'trust_verdicts');
+  const known = new KnownVerdicts(100_000);
   const tally: TrustTally = { verified: 0, unverified: 0, refused: 0, audited: 0 };
   return {
     name: 'trust',
@@ -42,11 +44,19 @@ export function trustPolicy(metadata: MetadataStore, discovery: SignatureDiscove
       const key = `${pull.repository}@${pull.digest}`;
       let verdict = verdicts.get(key, pull.version);
       if (verdict === undefined || verdict.until <= Date.now()) {
-        verdict = await judgeTrust(metadata, discovery, await trust.of(project, pull.version), pull.repository, pull.digest);
+        // The version moved (any write anywhere does): the last verdict still holds when the project's trust is the
+        // same object and the same signatures would be found, which costs a few indexed reads, not a verification.
+        const trusted = await trust.of(project, pull.version);
+        const signatureSet = await discovery.signatureSet(pull.repository, pull.digest, policy.perPlatform);
+        verdict = known.holding(key, trusted.cosign, signatureSet);
+        if (verdict === undefined) {
+          verdict = await judgeTrust(metadata, discovery, trusted, pull.repository, pull.digest);
+          known.remember(key, { verdict, trust: trusted.cosign, signatureSet });
+          if (verdict.trusted) tally.verified++;
+          else tally.unverified++;
+          if (!verdict.trusted) log.info({ repository: pull.repository, digest: pull.digest, mode: policy.mode, signatures: verdict.signatures.length }, 'a pulled manifest has no valid signature from a trusted key');
+        }
         verdicts.set(key, verdict, pull.version);
-        if (verdict.trusted) tally.verified++;
-        else tally.unverified++;
-        if (!verdict.trusted) log.info({ repository: pull.repository, digest: pull.digest, mode: policy.mode, signatures: verdict.signatures.length }, 'a pulled manifest has no valid signature from a trusted key');
       }
       if (verdict.trusted) return undefined;
       if (policy.mode === 'audit') {
@@ -58,4 +68,27 @@ export function trustPolicy(metadata: MetadataStore, discovery: SignatureDiscove
       return trustRefusal(verdict, project, pull.repository, pull.digest, policy.perPlatform);
     },
   };
+}
+
+/**
+ * The last verdict per manifest with what it rested on: the project's parsed trust (the same object while no key,
+ * mode or policy changed) and the signatures that could be found. Bounded; the oldest entries go first.
+ */
+class KnownVerdicts {
+  readonly #entries = new Map<string, { verdict: TrustVerdict; trust: object; signatureSet: string }>();
+
+  constructor(private readonly max: number) {}
+
+  /** The verdict still holding for `key` under this trust and these signatures, if one does. */
+  holding(key: string, trust: object, signatureSet: string): TrustVerdict | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.trust !== trust || entry.signatureSet !== signatureSet || entry.verdict.until <= Date.now()) return undefined;
+    return entry.verdict;
+  }
+
+  remember(key: string, entry: { verdict: TrustVerdict; trust: object; signatureSet: string }): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    if (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
 }
