@@ -1,8 +1,8 @@
 /**
  * `berth trust` for notation and per-platform checking, against a real `berth serve` child process: a maintainer adds
  * a notation trust store and a trust policy file, turns per-platform checking on and off, and `berth trust status`
- * shows a notation signature (made in the test as `notation sign` lays it out) verified, with its signer; bad input
- * is refused with what to do.
+ * shows a notation signature (made in the test as `notation sign` lays it out) verified, with its signer; a guest's
+ * skopeo reads the signed image and is refused the unsigned one under enforce; bad input is refused with what to do.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -14,17 +14,22 @@ import { removeDataDir, startBerthProcess, type BerthProcess } from '../support/
 import { cleanUp } from '../support/cleanup.js';
 import { assertFailed, assertSucceeded } from '../support/clients/outcomes.js';
 import { makeTempDir, removeDir } from '../support/clients/run.js';
+import { SandboxedClients } from '../support/clients/sandboxed-clients.js';
 import { buildImage, type BuiltManifest } from '../support/image-builder.js';
 import { notationJws, notationLeafExtensions, notationSignatureManifest } from '../support/notation-signatures.js';
 import { TestPki } from '../support/signature-pki.js';
 
 const adminPassword = 'cli-trust-notation-admin-1';
 const maintainer = { username: 'mia', password: 'mia-maintainer-password' };
+const guest = { username: 'gus', password: 'gus-guest-password-123' };
 
 describe('berth trust: notation trust stores and policies, per-platform checking', { timeout: 300_000 }, () => {
   let berth: BerthProcess;
   let work: string;
+  let clients: SandboxedClients;
   const pki = new TestPki();
+  /** skopeo inspect (manifest and config), as the guest. */
+  const inspect = (reference: string) => clients.trySkopeo(['inspect', '--tls-verify=false', '--creds', `${guest.username}:${guest.password}`, `docker://${berth.hostPort}/${reference}`]);
 
   const cli = async (args: readonly string[]) => {
     const run = await runBerthCli(['--url', berth.url, '-u', maintainer.username, '--password-stdin', ...args],
@@ -45,11 +50,14 @@ describe('berth trust: notation trust stores and policies, per-platform checking
 
   before(async () => {
     work = makeTempDir('cli-trust-notation');
+    clients = new SandboxedClients(work);
     berth = await startBerthProcess({ env: { BERTH_ADMIN_PASSWORD: adminPassword } });
     const admin = new AdminApi(berth.url, 'admin', adminPassword);
     await admin.createProject('team', false);
     await admin.createUser({ ...maintainer, email: 'mia@example.org' });
     await admin.setMember('team', { kind: 'user', name: maintainer.username, role: 'maintainer' });
+    await admin.createUser({ ...guest, email: 'gus@example.org' });
+    await admin.setMember('team', { kind: 'user', name: guest.username, role: 'guest' });
   });
   after(() => cleanUp('the berth trust notation tests', [
     () => berth?.stop(),
@@ -78,6 +86,10 @@ describe('berth trust: notation trust stores and policies, per-platform checking
     const status = JSON.parse(await cliOk(['trust', 'status', 'team/app:v1', '--json']));
     assert.deepEqual([status.verified, status.basis, status.signatures.map((one: { tool: string; valid: boolean; signer: string }) => [one.tool, one.valid, one.signer])],
       [true, 'signed', [['notation', true, 'C=US, ST=WA, O=Berth Test, OU=Release, CN=release']]]);
+    assertSucceeded(await inspect('team/app:v1'), 'skopeo inspect of the notation-signed image');
+    await push('team/app', 'unsigned', buildImage());
+    assertFailed(await inspect('team/app:unsigned'), /denied: project team only serves images signed by a key it trusts, and team\/app@sha256:[0-9a-f]{64} is refused: it has no signature/,
+      'skopeo inspect of an unsigned image under enforce');
     const shown = await cliOk(['trust', 'show', 'team']);
     assert.match(shown, /^notation {4}trust policies "release"$/m);
     assert.match(shown, /^ca:release +notation-store /m);
