@@ -15,7 +15,7 @@ import { cleanUp } from '../support/cleanup.js';
 import { assertFailed, assertSucceeded } from '../support/clients/outcomes.js';
 import { makeTempDir, removeDir } from '../support/clients/run.js';
 import { SandboxedClients } from '../support/clients/sandboxed-clients.js';
-import { buildImage, type BuiltManifest } from '../support/image-builder.js';
+import { buildImage, type BuiltManifest, pushManifestAs } from '../support/image-builder.js';
 import { notationJws, notationLeafExtensions, notationSignatureManifest } from '../support/notation-signatures.js';
 import { TestPki } from '../support/signature-pki.js';
 
@@ -38,15 +38,8 @@ describe('berth trust: notation trust stores and policies, per-platform checking
   };
   const cliOk = async (args: readonly string[]): Promise<string> => assertSucceeded(await cli(args), `berth ${args.join(' ')}`).stdout;
 
-  async function push(repository: string, reference: string, manifest: BuiltManifest): Promise<void> {
-    const authorization = basicAuth(maintainer.username, maintainer.password);
-    for (const blob of manifest.blobs) {
-      const response = await fetch(`${berth.url}/v2/${repository}/blobs/uploads/?digest=${blob.descriptor.digest}`, { method: 'POST', body: new Uint8Array(blob.bytes), headers: { authorization } });
-      assert.equal(response.status, 201, await response.text());
-    }
-    const response = await fetch(`${berth.url}/v2/${repository}/manifests/${reference}`, { method: 'PUT', body: new Uint8Array(manifest.bytes), headers: { authorization, 'content-type': manifest.mediaType } });
-    assert.equal(response.status, 201, await response.text());
-  }
+  const push = (repository: string, reference: string, manifest: BuiltManifest): Promise<void> =>
+    pushManifestAs(berth.url, basicAuth(maintainer.username, maintainer.password), repository, reference, manifest);
 
   before(async () => {
     work = makeTempDir('cli-trust-notation');

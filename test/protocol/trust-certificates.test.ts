@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { adminPassword, createProject, createUser, errorMessage, expectStatus, setRole, startApiBerth, type ApiBerth, type ApiClient } from '../support/api-client.js';
 import { basic } from '../support/basic-auth.js';
-import { blobOf, buildImage, finish, mediaTypes, type BuiltManifest } from '../support/image-builder.js';
+import { blobOf, buildImage, finish, mediaTypes, type BuiltManifest, pushManifestAs } from '../support/image-builder.js';
 import { extensions, TestPki, type TestCertificate } from '../support/signature-pki.js';
 
 const adminAuth = basic('admin', adminPassword);
@@ -49,20 +49,8 @@ describe('signature trust (CA certificates and signer identities)', { timeout: 1
   let intermediate: TestCertificate;
   let otherRoot: TestCertificate;
 
-  async function put(repository: string, reference: string, bytes: Buffer, contentType: string | 'blob'): Promise<void> {
-    const blob = contentType === 'blob';
-    const url = blob ? `${api.registry.url}/v2/${repository}/blobs/uploads/?digest=${reference}` : `${api.registry.url}/v2/${repository}/manifests/${reference}`;
-    const response = await fetch(url, {
-      method: blob ? 'POST' : 'PUT', body: new Uint8Array(bytes),
-      headers: { authorization: adminAuth, 'content-type': blob ? 'application/octet-stream' : contentType },
-    });
-    assert.equal(response.status, 201, `push of ${repository} ${reference}: ${await response.text()}`);
-  }
-
-  async function push(repository: string, reference: string, manifest: BuiltManifest): Promise<void> {
-    for (const blob of manifest.blobs) await put(repository, blob.descriptor.digest, blob.bytes, 'blob');
-    await put(repository, reference, manifest.bytes, manifest.mediaType);
-  }
+  const push = (repository: string, reference: string, manifest: BuiltManifest): Promise<void> =>
+    pushManifestAs(api.registry.url, adminAuth, repository, reference, manifest);
 
   /** A new image in team/app, signed with `leaf` (and its chain): its digest. */
   async function signedImage(tag: string, leaf: TestCertificate, chain: readonly TestCertificate[]): Promise<string> {

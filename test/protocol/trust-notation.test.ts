@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminPassword, createProject, createUser, errorMessage, expectStatus, setRole, startApiBerth, type ApiBerth, type ApiClient } from '../support/api-client.js';
 import { basic } from '../support/basic-auth.js';
-import { blobOf, buildImage, buildIndex, emptyConfig, finish, mediaTypes, type BuiltManifest } from '../support/image-builder.js';
+import { blobOf, buildImage, buildIndex, emptyConfig, finish, mediaTypes, type BuiltManifest, pushManifestAs } from '../support/image-builder.js';
 import { notationJws, notationLeafExtensions, notationSignatureManifest, notationSignatureType } from '../support/notation-signatures.js';
 import { type TestCertificate, TestPki } from '../support/signature-pki.js';
 
@@ -27,20 +27,8 @@ describe('signature trust (notation)', { timeout: 180_000 }, () => {
   let night: TestCertificate;
   const images: Record<string, BuiltManifest> = {};
 
-  async function put(repository: string, reference: string, bytes: Buffer, contentType: string | 'blob'): Promise<void> {
-    const blob = contentType === 'blob';
-    const url = blob ? `${api.registry.url}/v2/${repository}/blobs/uploads/?digest=${reference}` : `${api.registry.url}/v2/${repository}/manifests/${reference}`;
-    const response = await fetch(url, {
-      method: blob ? 'POST' : 'PUT', body: new Uint8Array(bytes),
-      headers: { authorization: adminAuth, 'content-type': blob ? 'application/octet-stream' : contentType },
-    });
-    assert.equal(response.status, 201, `push of ${repository} ${reference}: ${await response.text()}`);
-  }
-
-  async function push(repository: string, reference: string, manifest: BuiltManifest): Promise<void> {
-    for (const blob of manifest.blobs) await put(repository, blob.descriptor.digest, blob.bytes, 'blob');
-    await put(repository, reference, manifest.bytes, manifest.mediaType);
-  }
+  const push = (repository: string, reference: string, manifest: BuiltManifest): Promise<void> =>
+    pushManifestAs(api.registry.url, adminAuth, repository, reference, manifest);
 
   /** Signs `image` in `repository` as notation does: the envelope's artifact pushed by digest, a referrer of the image. */
   async function notationSign(repository: string, image: BuiltManifest, signer: TestCertificate, envelope?: Buffer): Promise<void> {

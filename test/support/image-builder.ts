@@ -206,6 +206,19 @@ export async function pushManifest(url: string, repository: string, reference: s
   return response;
 }
 
+/**
+ * Pushes a manifest's blobs (each in one POST) and then the manifest, sending `authorization` (an Authorization header
+ * value) with each request, and insists on 201 from each.
+ */
+export async function pushManifestAs(url: string, authorization: string, repository: string, reference: string, manifest: BuiltManifest): Promise<void> {
+  const send = async (path: string, method: string, body: Buffer, contentType: string): Promise<void> => {
+    const response = await fetch(`${url}/v2/${repository}/${path}`, { method, headers: { authorization, 'content-type': contentType }, body: asBody(body) });
+    assert.equal(response.status, 201, `${method} ${repository}/${path}: ${response.status} ${await response.text()}`);
+  };
+  for (const blob of manifest.blobs) await send(`blobs/uploads/?digest=${blob.descriptor.digest}`, 'POST', blob.bytes, 'application/octet-stream');
+  await send(`manifests/${reference}`, 'PUT', manifest.bytes, manifest.mediaType);
+}
+
 /** Pushes each child of an index (by digest), then the index itself under `reference`. */
 export async function pushIndex(url: string, repository: string, reference: string, index: BuiltManifest,
   children: readonly BuiltManifest[]): Promise<Response> {
